@@ -1,0 +1,1 @@
+# certs/: tlsvpn-certs, the admin tool

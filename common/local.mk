@@ -1,0 +1,14 @@
+# common/: code both ends share, built into one static library.
+# Each area appends its sources in its own fragment.
+noinst_LIBRARIES += common/libtlsvpn.a
+common_libtlsvpn_a_SOURCES =
+include common/wire.mk
+include common/control.mk
+include common/net.mk
+include common/tls.mk
+
+# What every program and test that links common/libtlsvpn.a needs.
+TLSVPN_CFLAGS = $(LIBEVENT_CFLAGS) $(JANSSON_CFLAGS) $(LIBMNL_CFLAGS) $(LIBNFTABLES_CFLAGS)
+TLSVPN_LIBS = common/libtlsvpn.a $(MBEDTLS_LIBS) $(LIBEVENT_LIBS) $(JANSSON_LIBS) \
+	$(LIBMNL_LIBS) $(LIBNFTABLES_LIBS)
+common_libtlsvpn_a_CFLAGS = $(AM_CFLAGS) $(TLSVPN_CFLAGS)

@@ -1,0 +1,1 @@
+# tests/cli: shell tests of the command-line tools

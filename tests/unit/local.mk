@@ -1,0 +1,9 @@
+# Unit tests (check). Each area owns a fragment. Test programs print check's
+# TAP output (CK_TAP_LOG_FILE_NAME=- in AM_TESTS_ENVIRONMENT), so automake's
+# TAP driver records one result per test case.
+UNIT_CFLAGS = $(AM_CFLAGS) $(TLSVPN_CFLAGS) $(CHECK_CFLAGS)
+UNIT_LIBS = $(TLSVPN_LIBS) $(CHECK_LIBS)
+include tests/unit/wire.mk
+include tests/unit/control.mk
+include tests/unit/net.mk
+include tests/unit/tls.mk
