@@ -1,1 +1,31 @@
-# tests/fuzz
+# libFuzzer harnesses, one per parser of outside input.
+#   ./configure CC=clang --enable-fuzzing && make tests/fuzz/fuzz-frame
+#   tests/fuzz/fuzz-frame -max_total_time=60 $(srcdir)/tests/fuzz/corpus/frame
+# Without --enable-fuzzing each harness links with replay.c instead and runs
+# its seed corpus as part of the test suite (one TAP result per harness).
+# A harness fuzz-NAME.c has its seeds in tests/fuzz/corpus/NAME/.
+# Areas add harnesses with:  FUZZ_HARNESSES += tests/fuzz/fuzz-NAME
+#                            tests_fuzz_fuzz_NAME_SOURCES = tests/fuzz/fuzz-NAME.c $(FUZZ_DRIVER)
+#                            tests_fuzz_fuzz_NAME_CFLAGS = $(AM_CFLAGS) $(TLSVPN_CFLAGS)
+#                            tests_fuzz_fuzz_NAME_LDADD = $(TLSVPN_LIBS)
+#                            tests_fuzz_fuzz_NAME_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
+FUZZ_HARNESSES =
+if ENABLE_FUZZING
+FUZZ_DRIVER =
+FUZZ_LINK = -fsanitize=fuzzer
+else
+FUZZ_DRIVER = tests/fuzz/replay.c
+FUZZ_LINK =
+endif
+EXTRA_DIST += tests/fuzz/replay.c tests/fuzz/corpus
+
+include tests/fuzz/wire.mk
+include tests/fuzz/control.mk
+include tests/fuzz/tls.mk
+
+if ENABLE_FUZZING
+noinst_PROGRAMS += $(FUZZ_HARNESSES)
+else
+check_PROGRAMS += $(FUZZ_HARNESSES)
+TESTS += $(FUZZ_HARNESSES)
+endif

@@ -1,1 +1,20 @@
-# tests/unit/wire.mk
+# tests/unit/wire.mk: unit tests of buf, frame, packet, addr.
+check_PROGRAMS += tests/unit/test-buf tests/unit/test-frame tests/unit/test-packet \
+	tests/unit/test-addr
+TESTS += tests/unit/test-buf tests/unit/test-frame tests/unit/test-packet tests/unit/test-addr
+
+tests_unit_test_buf_SOURCES = tests/unit/test-buf.c
+tests_unit_test_buf_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_buf_LDADD = $(UNIT_LIBS)
+
+tests_unit_test_frame_SOURCES = tests/unit/test-frame.c
+tests_unit_test_frame_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_frame_LDADD = $(UNIT_LIBS)
+
+tests_unit_test_packet_SOURCES = tests/unit/test-packet.c
+tests_unit_test_packet_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_packet_LDADD = $(UNIT_LIBS)
+
+tests_unit_test_addr_SOURCES = tests/unit/test-addr.c
+tests_unit_test_addr_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_addr_LDADD = $(UNIT_LIBS)

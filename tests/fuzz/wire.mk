@@ -1,0 +1,12 @@
+# tests/fuzz/wire.mk: harnesses for the frame decoder and the packet parser.
+FUZZ_HARNESSES += tests/fuzz/fuzz-frame tests/fuzz/fuzz-packet
+
+tests_fuzz_fuzz_frame_SOURCES = tests/fuzz/fuzz-frame.c $(FUZZ_DRIVER)
+tests_fuzz_fuzz_frame_CFLAGS = $(AM_CFLAGS) $(TLSVPN_CFLAGS)
+tests_fuzz_fuzz_frame_LDADD = $(TLSVPN_LIBS)
+tests_fuzz_fuzz_frame_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
+
+tests_fuzz_fuzz_packet_SOURCES = tests/fuzz/fuzz-packet.c $(FUZZ_DRIVER)
+tests_fuzz_fuzz_packet_CFLAGS = $(AM_CFLAGS) $(TLSVPN_CFLAGS)
+tests_fuzz_fuzz_packet_LDADD = $(TLSVPN_LIBS)
+tests_fuzz_fuzz_packet_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
