@@ -1,0 +1,124 @@
+/* libnftables glue. See nftables.h. */
+#include "nftables.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <nftables/libnftables.h>
+
+static void copy_trimmed(char *dst, size_t dst_len, const char *src)
+{
+	size_t n;
+
+	if (!dst || dst_len == 0)
+		return;
+	if (!src)
+		src = "";
+	n = strlen(src);
+	while (n > 0 && (src[n - 1] == '\n' || src[n - 1] == ' '))
+		n--;
+	if (n >= dst_len)
+		n = dst_len - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+	/* libnftables reports several lines (message, the offending line, a caret
+	 * marker); one log line is wanted, so fold them. */
+	for (size_t i = 0; i < n; i++)
+		if (dst[i] == '\n' || dst[i] == '\t')
+			dst[i] = ' ';
+}
+
+/* libnftables only says "failed" (-1); the kernel's reason is in the text. */
+static int error_code(const char *text)
+{
+	if (!text)
+		return -EINVAL;
+	if (strstr(text, "Operation not permitted"))
+		return -EPERM;
+	if (strstr(text, "No such file or directory"))
+		return -ENOENT;
+	if (strstr(text, "Cannot allocate memory"))
+		return -ENOMEM;
+	if (strstr(text, "Protocol not supported") || strstr(text, "not supported"))
+		return -EOPNOTSUPP;
+	return -EINVAL;
+}
+
+static int run(const char *ruleset, char *out, size_t out_len, char *err, size_t err_len)
+{
+	struct nft_ctx *ctx;
+	int r = 0;
+
+	if (err && err_len > 0)
+		err[0] = '\0';
+	if (out && out_len > 0)
+		out[0] = '\0';
+	if (!ruleset)
+		return -EINVAL;
+	ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (!ctx) {
+		copy_trimmed(err, err_len, "nftables: cannot create libnftables context");
+		return -ENOMEM;
+	}
+	/* Numeric output: listing must not trigger reverse DNS or service lookups. */
+	nft_ctx_output_set_flags(ctx, NFT_CTX_OUTPUT_NUMERIC_ALL);
+	if (nft_ctx_buffer_output(ctx) != 0 || nft_ctx_buffer_error(ctx) != 0) {
+		copy_trimmed(err, err_len, "nftables: cannot buffer libnftables output");
+		r = -ENOMEM;
+		goto out;
+	}
+	if (nft_run_cmd_from_buffer(ctx, ruleset) != 0) {
+		const char *text = nft_ctx_get_error_buffer(ctx);
+
+		r = error_code(text);
+		copy_trimmed(err, err_len, text && *text ? text : "nftables: command failed");
+		goto out;
+	}
+	if (out && out_len > 0) {
+		const char *text = nft_ctx_get_output_buffer(ctx);
+		size_t n = text ? strlen(text) : 0;
+
+		if (n >= out_len) {
+			copy_trimmed(err, err_len, "nftables: output larger than the buffer");
+			r = -ENOSPC;
+			goto out;
+		}
+		if (n)
+			memcpy(out, text, n);
+		out[n] = '\0';
+	}
+out:
+	nft_ctx_free(ctx);
+	return r;
+}
+
+int nftables_run(const char *ruleset, char *err, size_t err_len)
+{
+	return run(ruleset, NULL, 0, err, err_len);
+}
+
+int nftables_run_output(const char *ruleset, char *out, size_t out_len, char *err, size_t err_len)
+{
+	if (!out || out_len == 0)
+		return -EINVAL;
+	return run(ruleset, out, out_len, err, err_len);
+}
+
+bool nftables_name_valid(const char *name)
+{
+	size_t n = 0;
+
+	if (!name)
+		return false;
+	if (!((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= 'A' && name[0] <= 'Z')))
+		return false;
+	for (const char *p = name; *p; p++, n++) {
+		if (n >= NFTABLES_NAME_MAX)
+			return false;
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '_'))
+			return false;
+	}
+	return true;
+}

@@ -1,0 +1,28 @@
+/* TUN device: open a layer-3 tunnel interface.
+ *
+ * The device exists only while the returned fd is open (no TUNSETPERSIST): when
+ * the process exits or closes the fd, the kernel removes the interface with its
+ * addresses and routes, so a crash leaves nothing behind. The caller owns the fd.
+ * Each packet read or written is one bare IP packet (IFF_NO_PI). */
+#ifndef TLSVPN_TUN_H
+#define TLSVPN_TUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Longest interface name the kernel accepts, without the NUL (IFNAMSIZ - 1). */
+#define TUN_NAME_MAX 15
+
+/* Opens (creates) a TUN device. name is an exact name ("tun0") or a kernel
+ * template with one "%d" ("tlsvpn%d"); NULL or "" means "tlsvpn%d". The name the
+ * kernel chose is copied to actual (actual_len >= TUN_NAME_MAX + 1; actual may be
+ * NULL). Returns the fd (O_NONBLOCK | O_CLOEXEC) or -errno; on failure err (may
+ * be NULL) gets a message naming the device and the reason. */
+int tun_open(const char *name, char *actual, size_t actual_len, char *err, size_t err_len);
+
+/* True if name is a plausible interface name: 1..15 chars of [A-Za-z0-9_.-]
+ * (and, when allow_template, at most one "%d"). Used before a name goes into
+ * an ioctl or into nftables rule text. */
+bool tun_name_valid(const char *name, bool allow_template);
+
+#endif
