@@ -1,1 +1,2 @@
-# common/tls.mk
+# common/tls.mk: mbedTLS glue shared by server and client.
+common_libtlsvpn_a_SOURCES += common/tls.c common/tls.h
