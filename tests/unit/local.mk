@@ -7,3 +7,4 @@ include tests/unit/wire.mk
 include tests/unit/control.mk
 include tests/unit/net.mk
 include tests/unit/tls.mk
+include tests/unit/pool.mk
