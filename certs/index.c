@@ -167,7 +167,7 @@ static int get_string(json_t *obj, const char *what, const char *key, const char
 
 static int get_time(json_t *obj, const char *what, const char *key, time_t *out, struct perr *pe)
 {
-	const char *s;
+	const char *s = NULL;
 
 	if (get_string(obj, what, key, &s, pe) < 0)
 		return -EINVAL;
@@ -178,7 +178,7 @@ static int get_time(json_t *obj, const char *what, const char *key, time_t *out,
 
 static int get_serial(json_t *obj, const char *what, uint8_t *out, size_t *len, struct perr *pe)
 {
-	const char *s;
+	const char *s = NULL;
 
 	if (get_string(obj, what, "serial", &s, pe) < 0)
 		return -EINVAL;
@@ -190,7 +190,7 @@ static int get_serial(json_t *obj, const char *what, uint8_t *out, size_t *len, 
 
 static int parse_entry(json_t *o, struct index_entry *e, struct perr *pe)
 {
-	const char *s;
+	const char *s = NULL;
 	char what[80];
 
 	memset(e, 0, sizeof(*e));
@@ -231,7 +231,7 @@ static int parse_entry(json_t *o, struct index_entry *e, struct perr *pe)
 static int parse_root(json_t *root, struct index *idx, struct perr *pe)
 {
 	json_t *ca, *crl, *certs, *v;
-	const char *s;
+	const char *s = NULL;
 	size_t i;
 
 	if (!json_is_object(root))

@@ -17,8 +17,11 @@ int timestamp_format(time_t t, char out[TIMESTAMP_LEN + 1])
 		return -ERANGE;
 	if (tm.tm_year + 1900 < YEAR_MIN || tm.tm_year + 1900 > YEAR_MAX)
 		return -ERANGE;
-	snprintf(out, TIMESTAMP_LEN + 1, "%04d%02d%02d%02d%02d%02d", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	/* The fields are in range after gmtime_r and the year check; the casts
+	 * tell the compiler so. */
+	snprintf(out, TIMESTAMP_LEN + 1, "%04u%02u%02u%02u%02u%02u", (unsigned)(tm.tm_year + 1900),
+		 (unsigned)(tm.tm_mon + 1) % 100u, (unsigned)tm.tm_mday % 100u,
+		 (unsigned)tm.tm_hour % 100u, (unsigned)tm.tm_min % 100u, (unsigned)tm.tm_sec % 100u);
 	return 0;
 }
 

@@ -146,7 +146,7 @@ static void advance(const uint8_t **data, size_t *len, size_t n)
 static int take_payload(struct frame_decoder *d, const uint8_t **data, size_t *len,
 			struct frame *out)
 {
-	enum frame_kind kind;
+	enum frame_kind kind = FRAME_CONTROL;
 	int r;
 
 	if (d->part_have == 0) {
