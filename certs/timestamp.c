@@ -21,7 +21,8 @@ int timestamp_format(time_t t, char out[TIMESTAMP_LEN + 1])
 	 * tell the compiler so. */
 	snprintf(out, TIMESTAMP_LEN + 1, "%04u%02u%02u%02u%02u%02u", (unsigned)(tm.tm_year + 1900),
 		 (unsigned)(tm.tm_mon + 1) % 100u, (unsigned)tm.tm_mday % 100u,
-		 (unsigned)tm.tm_hour % 100u, (unsigned)tm.tm_min % 100u, (unsigned)tm.tm_sec % 100u);
+		 (unsigned)tm.tm_hour % 100u, (unsigned)tm.tm_min % 100u,
+		 (unsigned)tm.tm_sec % 100u);
 	return 0;
 }
 
