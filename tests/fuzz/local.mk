@@ -9,14 +9,7 @@
 #                            tests_fuzz_fuzz_NAME_CFLAGS = $(AM_CFLAGS) $(TLSVPN_CFLAGS)
 #                            tests_fuzz_fuzz_NAME_LDADD = $(TLSVPN_LIBS)
 #                            tests_fuzz_fuzz_NAME_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
-FUZZ_HARNESSES =
-if ENABLE_FUZZING
-FUZZ_DRIVER =
-FUZZ_LINK = -fsanitize=fuzzer
-else
-FUZZ_DRIVER = tests/fuzz/replay.c
-FUZZ_LINK =
-endif
+# (FUZZ_HARNESSES, FUZZ_DRIVER and FUZZ_LINK are defined in the top Makefile.am.)
 EXTRA_DIST += tests/fuzz/replay.c tests/fuzz/corpus
 
 include tests/fuzz/wire.mk

@@ -1,0 +1,184 @@
+/*
+ * tunio: the relay between the TUN device and the sessions (see tunio.h).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "channel.h"
+#include "log.h"
+#include "packet.h"
+#include "session.h"
+#include "sessions.h"
+#include "tunio.h"
+
+struct tunio {
+	int fd;
+	struct event *ev;
+	struct sessions *table;
+	struct ip_prefix pool4, pool6;
+	bool has_pool6;
+	bool client_to_client;
+	size_t buf_len;
+	uint8_t *buf; /* one packet; read straight from the TUN */
+	struct tunio_stats stats;
+	/* channels that got packets in the current batch, flushed at its end */
+	struct channel *touched[TUNIO_READ_BUDGET];
+	size_t n_touched;
+};
+
+static void touch(struct tunio *t, struct channel *ch)
+{
+	/* consecutive packets mostly go to the same client: a repeat of the
+	 * last entry is skipped; other duplicates only cost an empty flush */
+	if (t->n_touched > 0 && t->touched[t->n_touched - 1] == ch)
+		return;
+	if (t->n_touched < TUNIO_READ_BUDGET)
+		t->touched[t->n_touched++] = ch;
+	else
+		channel_flush(ch);
+}
+
+static void route_to_client(struct tunio *t, const uint8_t *pkt, size_t len)
+{
+	struct packet_info pi;
+	if (packet_parse(pkt, len, &pi, NULL) < 0) {
+		t->stats.drops_malformed++;
+		return;
+	}
+	struct session *s = sessions_find_addr(t->table, &pi.dst);
+	if (s == NULL) {
+		t->stats.drops_unknown++;
+		return;
+	}
+	struct channel *ch = session_channel(s);
+	int rc = channel_send_packet(ch, pkt, pi.total_len);
+	if (rc == -ENOBUFS)
+		t->stats.drops_queue_full++;
+	else if (rc < 0)
+		t->stats.drops_unknown++; /* session not open (closing) */
+	else
+		touch(t, ch);
+}
+
+static void on_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct tunio *t = arg;
+	t->n_touched = 0;
+	for (int i = 0; i < TUNIO_READ_BUDGET; i++) {
+		ssize_t n = read(t->fd, t->buf, t->buf_len);
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				log_warn("event=tun_read_failed error=%s", strerror(errno));
+			break;
+		}
+		if (n == 0)
+			break;
+		t->stats.rx_packets++;
+		route_to_client(t, t->buf, (size_t)n);
+	}
+	for (size_t i = 0; i < t->n_touched; i++)
+		channel_flush(t->touched[i]);
+	t->n_touched = 0;
+}
+
+struct tunio *tunio_new(struct event_base *base, int fd, struct sessions *table,
+			const struct tunio_options *opt)
+{
+	struct tunio *t = calloc(1, sizeof *t);
+	if (t == NULL) {
+		close(fd);
+		return NULL;
+	}
+	t->fd = fd;
+	t->table = table;
+	t->pool4 = *opt->pool4;
+	if (opt->pool6) {
+		t->pool6 = *opt->pool6;
+		t->has_pool6 = true;
+	}
+	t->client_to_client = opt->client_to_client;
+	/* a little more than the MTU: an oversized packet is then seen whole
+	 * and refused by the length checks instead of silently cut */
+	t->buf_len = opt->mtu + 64;
+	t->buf = malloc(t->buf_len);
+	t->ev = event_new(base, fd, EV_READ | EV_PERSIST, on_readable, t);
+	if (t->buf == NULL || t->ev == NULL || event_add(t->ev, NULL) < 0) {
+		tunio_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void tunio_free(struct tunio *t)
+{
+	if (t == NULL)
+		return;
+	if (t->ev)
+		event_free(t->ev);
+	free(t->buf);
+	if (t->fd >= 0)
+		close(t->fd);
+	free(t);
+}
+
+static bool in_pool(const struct tunio *t, const struct ip_addr *a)
+{
+	if (a->family == AF_INET)
+		return addr_prefix_contains(&t->pool4, a);
+	return t->has_pool6 && addr_prefix_contains(&t->pool6, a);
+}
+
+void tunio_from_client(struct tunio *t, struct session *s, const uint8_t *pkt, size_t len)
+{
+	struct packet_info pi;
+	if (packet_parse(pkt, len, &pi, NULL) < 0) {
+		t->stats.drops_malformed++;
+		return;
+	}
+	const struct ip_addr *own = pi.family == AF_INET ? session_addr4(s) : session_addr6(s);
+	if (own == NULL || !addr_equal(own, &pi.src)) {
+		if (log_enabled(LOG_LEVEL_DEBUG)) {
+			char a[ADDR_STRLEN], b[ADDR_STRLEN], q[LOG_QUOTE_MAX(64)];
+			log_debug("event=drop_spoofed cn=%s src=%s dst=%s",
+				  log_quote(session_cn(s), q, sizeof q),
+				  addr_format(&pi.src, a, sizeof a),
+				  addr_format(&pi.dst, b, sizeof b));
+		}
+		t->stats.drops_spoofed++;
+		session_count_spoofed(s);
+		return;
+	}
+	if (in_pool(t, &pi.dst)) {
+		struct session *peer = sessions_find_addr(t->table, &pi.dst);
+		if (peer != NULL) {
+			if (!t->client_to_client) {
+				t->stats.drops_c2c++;
+				session_count_c2c(s);
+				return;
+			}
+			/* straight to the other client: no trip through the kernel */
+			int rc = channel_send_packet(session_channel(peer), pkt, pi.total_len);
+			if (rc == -ENOBUFS)
+				t->stats.drops_queue_full++;
+			else if (rc == 0)
+				channel_flush(session_channel(peer));
+			return;
+		}
+		/* the server's own tunnel address, or nobody: let the kernel answer */
+	}
+	ssize_t n = write(t->fd, pkt, pi.total_len);
+	if (n < 0 || (size_t)n != pi.total_len) {
+		t->stats.drops_tun_write++;
+		return;
+	}
+	t->stats.tx_packets++;
+}
+
+const struct tunio_stats *tunio_stats(const struct tunio *t)
+{
+	return &t->stats;
+}
