@@ -357,6 +357,18 @@ static void stop(struct server *srv)
 		char q[LOG_QUOTE_MAX(512)];
 		log_warn("event=leases_save_failed error=%s", log_quote(err, q, sizeof q));
 	}
+	if (srv->tun != NULL) {
+		const struct tunio_stats *st = tunio_stats(srv->tun);
+		log_info(
+		    "event=relay_totals rx_packets=%llu tx_packets=%llu drops_unknown=%llu "
+		    "drops_malformed=%llu drops_spoofed=%llu drops_link_local=%llu "
+		    "drops_c2c=%llu drops_queue_full=%llu drops_tun_write=%llu",
+		    (unsigned long long)st->rx_packets, (unsigned long long)st->tx_packets,
+		    (unsigned long long)st->drops_unknown, (unsigned long long)st->drops_malformed,
+		    (unsigned long long)st->drops_spoofed, (unsigned long long)st->drops_link_local,
+		    (unsigned long long)st->drops_c2c, (unsigned long long)st->drops_queue_full,
+		    (unsigned long long)st->drops_tun_write);
+	}
 	tunio_free(srv->tun); /* closing the fd removes the TUN device */
 	struct event *evs[] = {srv->ev_term, srv->ev_int, srv->ev_hup, srv->ev_crl,
 			       srv->ev_deadline};

@@ -132,11 +132,26 @@ static bool in_pool(const struct tunio *t, const struct ip_addr *a)
 	return t->has_pool6 && addr_prefix_contains(&t->pool6, a);
 }
 
+/* A TUN device's own IPv6 housekeeping (router solicitations, MLD reports)
+ * comes from its link-local or the unspecified address. It never leaves the
+ * link, so it is dropped without calling it spoofing. */
+static bool link_scope_source(const struct packet_info *pi)
+{
+	if (pi->family != AF_INET6)
+		return false;
+	const struct in6_addr *src = &pi->src.u.v6;
+	return IN6_IS_ADDR_LINKLOCAL(src) || IN6_IS_ADDR_UNSPECIFIED(src);
+}
+
 void tunio_from_client(struct tunio *t, struct session *s, const uint8_t *pkt, size_t len)
 {
 	struct packet_info pi;
 	if (packet_parse(pkt, len, &pi, NULL) < 0) {
 		t->stats.drops_malformed++;
+		return;
+	}
+	if (link_scope_source(&pi)) {
+		t->stats.drops_link_local++;
 		return;
 	}
 	const struct ip_addr *own = pi.family == AF_INET ? session_addr4(s) : session_addr6(s);

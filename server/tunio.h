@@ -37,6 +37,7 @@ struct tunio_stats {
 	uint64_t drops_unknown;	   /* TUN packet for no connected client */
 	uint64_t drops_malformed;  /* not a valid IP packet (either direction) */
 	uint64_t drops_spoofed;	   /* client packet with another source address */
+	uint64_t drops_link_local; /* client's IPv6 link-local chatter (RS, MLD): not spoofing */
 	uint64_t drops_c2c;	   /* client-to-client packet while not allowed */
 	uint64_t drops_queue_full; /* session queue at its cap */
 	uint64_t drops_tun_write;  /* write to the TUN failed */

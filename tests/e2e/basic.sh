@@ -74,4 +74,8 @@ check "the client logged its tunnel address" grep -q "$ADDR" "$E2E_DIR/client-c1
 e2e_server_stop || fail "server exits within 5 s of SIGTERM"
 check "server removed its NAT table" \
 	sh -c "! ip netns exec $E2E_NS_SERVER nft list tables | grep -q ."
+# An honest client sends nothing the server counts as spoofed: the TUN's own
+# IPv6 link-local chatter (router solicitations) is told apart from spoofing.
+check "server counted no spoofed packet from the honest client" \
+	grep -q "event=relay_totals .*drops_spoofed=0 " "$E2E_DIR/server.log"
 e2e_finish
