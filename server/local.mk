@@ -16,7 +16,6 @@ server_tlsvpn_server_CFLAGS = $(AM_CFLAGS) $(TLSVPN_CFLAGS)
 server_tlsvpn_server_LDADD = $(TLSVPN_LIBS)
 
 dist_man_MANS += man/tlsvpn-server.8
-dist_noinst_DATA += server/server.example.json
 
 # The channel over a socketpair with real TLS (PKI from gen-test-pki.sh).
 check_PROGRAMS += tests/unit/test-channel
