@@ -1,6 +1,7 @@
 # libFuzzer harnesses, one per parser of outside input.
 #   ./configure CC=clang --enable-fuzzing && make tests/fuzz/fuzz-frame
-#   tests/fuzz/fuzz-frame -max_total_time=60 $(srcdir)/tests/fuzz/corpus/frame
+#   mkdir new && tests/fuzz/fuzz-frame -max_total_time=60 new $(srcdir)/tests/fuzz/corpus/frame
+#   (libFuzzer adds what it finds to the first directory: keep the seeds clean)
 # Without --enable-fuzzing each harness links with replay.c instead and runs
 # its seed corpus as part of the test suite (one TAP result per harness).
 # A harness fuzz-NAME.c has its seeds in tests/fuzz/corpus/NAME/.
