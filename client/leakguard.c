@@ -1,4 +1,5 @@
 /* The client's IPv6 leak guard. See leakguard.h. */
+#include "errbuf.h"
 #include "leakguard.h"
 
 #include <errno.h>
@@ -11,27 +12,15 @@
 
 #define LEAKGUARD_RULESET_MAX 1024
 
-static void __attribute__((format(printf, 3, 4)))
-set_err(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || len == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-}
-
 static int check_table(const char **table, char *err, size_t len)
 {
 	if (!*table)
 		*table = LEAKGUARD_TABLE_DEFAULT;
 	if (!nftables_name_valid(*table)) {
-		set_err(err, len,
-			"leakguard: invalid table name \"%.40s\" (want a letter, then up to 30 "
-			"of [A-Za-z0-9_])",
-			*table);
+		errbuf_set(err, len,
+			   "leakguard: invalid table name \"%.40s\" (want a letter, then up to 30 "
+			   "of [A-Za-z0-9_])",
+			   *table);
 		return -EINVAL;
 	}
 	return 0;
@@ -44,7 +33,7 @@ static void prefix_nft_error(char *err, size_t len, const char *what, const char
 	if (!err || len == 0)
 		return;
 	snprintf(nft, sizeof(nft), "%s", err);
-	set_err(err, len, "leakguard: %s table %s: %s", what, table, nft);
+	errbuf_set(err, len, "leakguard: %s table %s: %s", what, table, nft);
 }
 
 int leakguard_block_ipv6(const char *table, const char *tun_ifname, const struct ip_addr *server,
@@ -60,10 +49,10 @@ int leakguard_block_ipv6(const char *table, const char *tun_ifname, const struct
 	if (r < 0)
 		return r;
 	if (!tun_name_valid(tun_ifname, false)) {
-		set_err(err, len,
-			"leakguard: invalid tunnel interface \"%.40s\" (want 1-15 of "
-			"[A-Za-z0-9_.-])",
-			tun_ifname ? tun_ifname : "(null)");
+		errbuf_set(err, len,
+			   "leakguard: invalid tunnel interface \"%.40s\" (want 1-15 of "
+			   "[A-Za-z0-9_.-])",
+			   tun_ifname ? tun_ifname : "(null)");
 		return -EINVAL;
 	}
 	if (server && server->family == AF_INET6) {
@@ -72,8 +61,8 @@ int leakguard_block_ipv6(const char *table, const char *tun_ifname, const struct
 		addr_format(server, a, sizeof(a));
 		snprintf(allow_server, sizeof(allow_server), "\t\tip6 daddr %s accept\n", a);
 	} else if (server && server->family != AF_INET) {
-		set_err(err, len, "leakguard: server address has unknown family %d",
-			server->family);
+		errbuf_set(err, len, "leakguard: server address has unknown family %d",
+			   server->family);
 		return -EINVAL;
 	}
 
@@ -95,7 +84,7 @@ int leakguard_block_ipv6(const char *table, const char *tun_ifname, const struct
 		     "}\n",
 		     table, table, table, tun_ifname, allow_server);
 	if (n < 0 || (size_t)n >= sizeof(text)) {
-		set_err(err, len, "leakguard: ruleset for table %s too long", table);
+		errbuf_set(err, len, "leakguard: ruleset for table %s too long", table);
 		return -ENOSPC;
 	}
 	r = nftables_run(text, err, len);

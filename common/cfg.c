@@ -3,6 +3,7 @@
  * naming the file, the key path and the expectation, so the callers (server config,
  * client profile, tlsvpn-certs) only pass it on.
  */
+#include "jsonfmt.h"
 #include "cfg.h"
 
 #include <errno.h>
@@ -50,26 +51,6 @@ int cfg_error(struct cfg *c, const char *path, const char *key, const char *fmt,
 	int rc = verr(c, path, key, fmt, ap);
 	va_end(ap);
 	return rc;
-}
-
-/* Compact, ASCII-only, truncated rendering of a refused value (file data: escaped). */
-static const char *show(const json_t *v, char *buf, size_t len)
-{
-	/* json_dumpb leaves the buffer unspecified when the text does not fit: dump whole. */
-	char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
-	if (s == NULL) {
-		snprintf(buf, len, "(unprintable)");
-		return buf;
-	}
-	size_t n = strlen(s);
-	if (n > len - 1) {
-		memcpy(buf, s, len - 4);
-		memcpy(buf + len - 4, "...", 4);
-	} else {
-		memcpy(buf, s, n + 1);
-	}
-	free(s);
-	return buf;
 }
 
 /* ---- loading ---- */
@@ -184,7 +165,7 @@ static int expected(struct cfg *c, const char *path, const char *key, const char
 		    const json_t *v)
 {
 	char s[SHOW_LEN];
-	return cfg_error(c, path, key, "expected %s, got %s", what, show(v, s, sizeof(s)));
+	return cfg_error(c, path, key, "expected %s, got %s", what, jsonfmt_value(v, s, sizeof(s)));
 }
 
 int cfg_string_value(struct cfg *c, json_t *v, const char *path, const char *key, const char **out)
@@ -299,7 +280,7 @@ int cfg_prefix_value(struct cfg *c, json_t *v, const char *path, const char *key
 		return cfg_error(c, path, key,
 				 "expected a network prefix with no host bits set, like "
 				 "10.8.0.0/24, got %s",
-				 show(v, sv, sizeof(sv)));
+				 jsonfmt_value(v, sv, sizeof(sv)));
 	}
 	*out = p;
 	return 0;
@@ -366,7 +347,7 @@ int cfg_reject_unknown(struct cfg *c, json_t *obj, const char *path, const char 
 		const char *ks = key;
 		if (!is_plain_name(key)) {
 			k = json_stringn(key, strlen(key));
-			ks = k != NULL ? show(k, shown, sizeof(shown)) : "?";
+			ks = k != NULL ? jsonfmt_value(k, shown, sizeof(shown)) : "?";
 		}
 		bool has_path = path != NULL && path[0] != '\0';
 		int rc = cfg_error(c, NULL, NULL, "%s%s%s: unknown key (allowed: %s)",

@@ -5,6 +5,7 @@
  * builds the JSON with jansson and re-parses the result, so the encoder can never
  * emit a message that the parser (ours or a peer's) would refuse.
  */
+#include "jsonfmt.h"
 #include "control.h"
 
 #include <errno.h>
@@ -95,26 +96,6 @@ static int fail(struct perr *e, int code, const char *fmt, ...)
 	return code;
 }
 
-/* Compact, ASCII-only, truncated rendering of a refused value for messages. */
-static const char *show(const json_t *v, char *buf, size_t len)
-{
-	/* json_dumpb leaves the buffer unspecified when the text does not fit: dump whole. */
-	char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
-	if (s == NULL) {
-		snprintf(buf, len, "(unprintable)");
-		return buf;
-	}
-	size_t n = strlen(s);
-	if (n > len - 1) {
-		memcpy(buf, s, len - 4);
-		memcpy(buf + len - 4, "...", 4);
-	} else {
-		memcpy(buf, s, n + 1);
-	}
-	free(s);
-	return buf;
-}
-
 #define SHOW_LEN 64
 
 /* ---- field getters: 0, 1 if absent and optional, or -EPROTO via fail() ---- */
@@ -142,7 +123,7 @@ static int get_uint(struct perr *e, json_t *obj, const char *path, const char *k
 		char s[SHOW_LEN];
 		return fail(e, -EPROTO, "%s.%s: expected an integer %llu..%llu, got %s", path, key,
 			    (unsigned long long)min, (unsigned long long)max,
-			    show(v, s, sizeof(s)));
+			    jsonfmt_value(v, s, sizeof(s)));
 	}
 	*out = (uint64_t)i;
 	return 0;
@@ -196,7 +177,7 @@ static int check_string(struct perr *e, json_t *v, const char *path, const char 
 	    !str_ok(json_string_value(v), json_string_length(v), kind)) {
 		char s[SHOW_LEN];
 		return fail(e, -EPROTO, "%s%s%s: expected %s of at most %zu bytes, got %s", path,
-			    dot, key, kind_desc(kind), cap - 1, show(v, s, sizeof(s)));
+			    dot, key, kind_desc(kind), cap - 1, jsonfmt_value(v, s, sizeof(s)));
 	}
 	memcpy(buf, json_string_value(v), json_string_length(v));
 	buf[json_string_length(v)] = '\0';
@@ -222,7 +203,7 @@ static int get_bool(struct perr *e, json_t *obj, const char *path, const char *k
 	if (!json_is_boolean(v)) {
 		char s[SHOW_LEN];
 		return fail(e, -EPROTO, "%s.%s: expected true or false, got %s", path, key,
-			    show(v, s, sizeof(s)));
+			    jsonfmt_value(v, s, sizeof(s)));
 	}
 	*out = json_is_true(v);
 	return 0;
@@ -238,7 +219,7 @@ static int get_array(struct perr *e, json_t *obj, const char *path, const char *
 	if (!json_is_array(v)) {
 		char s[SHOW_LEN];
 		return fail(e, -EPROTO, "%s.%s: expected an array, got %s", path, key,
-			    show(v, s, sizeof(s)));
+			    jsonfmt_value(v, s, sizeof(s)));
 	}
 	if (json_array_size(v) > max)
 		return fail(e, -EPROTO, "%s.%s: at most %zu entries, got %zu", path, key, max,
@@ -258,7 +239,7 @@ static int check_addr(struct perr *e, json_t *v, const char *where, int family, 
 			    family == AF_INET	 ? "an IPv4"
 			    : family == AF_INET6 ? "an IPv6"
 						 : "an IP",
-			    show(v, s, sizeof(s)));
+			    jsonfmt_value(v, s, sizeof(s)));
 	}
 	return 0;
 }
@@ -275,10 +256,10 @@ static int check_prefix(struct perr *e, json_t *v, const char *where, int family
 	    !addr_prefix_parse(json_string_value(v), out) ||
 	    (family != 0 && out->addr.family != family))
 		return fail(e, -EPROTO, "%s: expected %s, got %s", where, what,
-			    show(v, s, sizeof(s)));
+			    jsonfmt_value(v, s, sizeof(s)));
 	if (must_be_network && !addr_prefix_is_network(out))
 		return fail(e, -EPROTO, "%s: host bits set in %s (expected a network prefix)",
-			    where, show(v, s, sizeof(s)));
+			    where, jsonfmt_value(v, s, sizeof(s)));
 	return 0;
 }
 
@@ -355,14 +336,14 @@ static int parse_config_addrs(struct perr *e, json_t *o, struct control_config *
 	char s[SHOW_LEN];
 	if (!is_usable_host(&c->ipv4))
 		return fail(e, -EPROTO, "config.ipv4: %s is not a host address in its prefix",
-			    show(v, s, sizeof(s)));
+			    jsonfmt_value(v, s, sizeof(s)));
 	if ((v = field(e, o, "config", "gateway4", true, &rc)) == NULL)
 		return rc;
 	if ((rc = check_addr(e, v, "config.gateway4", AF_INET, &c->gateway4)) < 0)
 		return rc;
 	if (addr_equal(&c->gateway4, &c->ipv4.addr))
 		return fail(e, -EPROTO, "config.gateway4: same as the client address %s",
-			    show(v, s, sizeof(s)));
+			    jsonfmt_value(v, s, sizeof(s)));
 
 	c->has_ipv6 = false;
 	json_t *v6 = json_object_get(o, "ipv6");
@@ -375,14 +356,14 @@ static int parse_config_addrs(struct perr *e, json_t *o, struct control_config *
 		return rc;
 	if (!is_usable_host(&c->ipv6))
 		return fail(e, -EPROTO, "config.ipv6: %s is not a host address in its prefix",
-			    show(v6, s, sizeof(s)));
+			    jsonfmt_value(v6, s, sizeof(s)));
 	if (g6 == NULL)
 		return fail(e, -EPROTO, "config.gateway6: missing (required with config.ipv6)");
 	if ((rc = check_addr(e, g6, "config.gateway6", AF_INET6, &c->gateway6)) < 0)
 		return rc;
 	if (addr_equal(&c->gateway6, &c->ipv6.addr))
 		return fail(e, -EPROTO, "config.gateway6: same as the client address %s",
-			    show(g6, s, sizeof(s)));
+			    jsonfmt_value(g6, s, sizeof(s)));
 	c->has_ipv6 = true;
 	return 0;
 }

@@ -1,7 +1,9 @@
 # common/: code both ends share, built into one static library.
 # Each area appends its sources in its own fragment.
 noinst_LIBRARIES += common/libtlsvpn.a
-common_libtlsvpn_a_SOURCES =
+common_libtlsvpn_a_SOURCES = \
+	common/errbuf.c common/errbuf.h \
+	common/jsonfmt.c common/jsonfmt.h
 include common/wire.mk
 include common/control.mk
 include common/net.mk

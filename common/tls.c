@@ -2,6 +2,7 @@
  * mbedTLS 2.28 glue: see tls.h. Everything that depends on the mbedTLS version
  * (struct fields read directly, 2.x function signatures) lives in this file.
  */
+#include "errbuf.h"
 #include "tls.h"
 
 #include <errno.h>
@@ -103,19 +104,6 @@ struct tls_conn {
 	bool have_cn;
 };
 
-static void seterr(char *err, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t len, const char *fmt, ...)
-{
-	if (err == NULL || len == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-}
-
 static void mbed_text(int ret, char *buf, size_t len)
 {
 	mbedtls_strerror(ret, buf, len);
@@ -132,7 +120,7 @@ static int read_pki_file(const char *path, bool secret, unsigned char **out, siz
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		int e = errno;
-		seterr(err, len, "%s: cannot open: %s", path, strerror(e));
+		errbuf_set(err, len, "%s: cannot open: %s", path, strerror(e));
 		return -e;
 	}
 	struct stat st;
@@ -140,31 +128,31 @@ static int read_pki_file(const char *path, bool secret, unsigned char **out, siz
 	unsigned char *buf = NULL;
 	if (fstat(fd, &st) < 0) {
 		ret = -errno;
-		seterr(err, len, "%s: cannot stat: %s", path, strerror(-ret));
+		errbuf_set(err, len, "%s: cannot stat: %s", path, strerror(-ret));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		ret = -EINVAL;
-		seterr(err, len, "%s: not a regular file", path);
+		errbuf_set(err, len, "%s: not a regular file", path);
 		goto out;
 	}
 	if (secret && (st.st_mode & 077) != 0) {
 		ret = -EACCES;
-		seterr(err, len, "%s: private key file has mode %04o, refusing: chmod 600 %s", path,
-		       (unsigned)(st.st_mode & 07777), path);
+		errbuf_set(err, len, "%s: private key file has mode %04o, refusing: chmod 600 %s",
+			   path, (unsigned)(st.st_mode & 07777), path);
 		goto out;
 	}
 	if (st.st_size > MAX_PKI_FILE) {
 		ret = -EFBIG;
-		seterr(err, len, "%s: %lld bytes, more than %d", path, (long long)st.st_size,
-		       MAX_PKI_FILE);
+		errbuf_set(err, len, "%s: %lld bytes, more than %d", path, (long long)st.st_size,
+			   MAX_PKI_FILE);
 		goto out;
 	}
 	size_t cap = (size_t)st.st_size + 1, used = 0;
 	buf = malloc(cap);
 	if (buf == NULL) {
 		ret = -ENOMEM;
-		seterr(err, len, "%s: out of memory", path);
+		errbuf_set(err, len, "%s: out of memory", path);
 		goto out;
 	}
 	/* The file may shrink under us; it may not grow past what we stat'ed. */
@@ -174,7 +162,7 @@ static int read_pki_file(const char *path, bool secret, unsigned char **out, siz
 			continue;
 		if (n < 0) {
 			ret = -errno;
-			seterr(err, len, "%s: read failed: %s", path, strerror(-ret));
+			errbuf_set(err, len, "%s: read failed: %s", path, strerror(-ret));
 			goto out;
 		}
 		if (n == 0)
@@ -247,11 +235,11 @@ static int load_certs(mbedtls_x509_crt *crt, const struct pki_source *src, const
 	if (r < 0) {
 		char text[160];
 		mbed_text(r, text, sizeof(text));
-		seterr(err, len, "%s: cannot parse %s: %s", src->name, what, text);
+		errbuf_set(err, len, "%s: cannot parse %s: %s", src->name, what, text);
 		return -EINVAL;
 	}
 	if (r > 0) {
-		seterr(err, len, "%s: %d of the %ss cannot be parsed", src->name, r, what);
+		errbuf_set(err, len, "%s: %d of the %ss cannot be parsed", src->name, r, what);
 		return -EINVAL;
 	}
 	return 0;
@@ -270,7 +258,7 @@ static int load_key(mbedtls_pk_context *key, const struct pki_source *src, char 
 	if (r < 0) {
 		char text[160];
 		mbed_text(r, text, sizeof(text));
-		seterr(err, len, "%s: cannot parse private key: %s", src->name, text);
+		errbuf_set(err, len, "%s: cannot parse private key: %s", src->name, text);
 		return -EINVAL;
 	}
 	return 0;
@@ -288,7 +276,7 @@ static int load_crl(const struct tls_config *cfg, const char *path, mbedtls_x509
 	mbedtls_x509_crl *crl = calloc(1, sizeof(*crl));
 	if (crl == NULL) {
 		free(buf);
-		seterr(err, len, "%s: out of memory", path);
+		errbuf_set(err, len, "%s: out of memory", path);
 		return -ENOMEM;
 	}
 	mbedtls_x509_crl_init(crl);
@@ -297,7 +285,7 @@ static int load_crl(const struct tls_config *cfg, const char *path, mbedtls_x509
 	if (r != 0) {
 		char text[160];
 		mbed_text(r, text, sizeof(text));
-		seterr(err, len, "%s: cannot parse CRL: %s", path, text);
+		errbuf_set(err, len, "%s: cannot parse CRL: %s", path, text);
 		ret = -EINVAL;
 		goto fail;
 	}
@@ -310,7 +298,7 @@ static int load_crl(const struct tls_config *cfg, const char *path, mbedtls_x509
 			    memcmp(c->issuer_raw.p, ca->subject_raw.p, c->issuer_raw.len) == 0)
 				ours = true;
 		if (!ours) {
-			seterr(err, len, "%s: CRL is not issued by the configured CA", path);
+			errbuf_set(err, len, "%s: CRL is not issued by the configured CA", path);
 			ret = -EINVAL;
 			goto fail;
 		}
@@ -347,7 +335,7 @@ static int set_suites(struct tls_config *cfg, const int *wanted, char *err, size
 	size_t n = 0;
 	for (; wanted[n] != 0; n++) {
 		if (n >= MAX_SUITES) {
-			seterr(err, len, "more than %d ciphersuites", MAX_SUITES);
+			errbuf_set(err, len, "more than %d ciphersuites", MAX_SUITES);
 			return -EINVAL;
 		}
 		bool allowed = false;
@@ -355,15 +343,15 @@ static int set_suites(struct tls_config *cfg, const int *wanted, char *err, size
 			allowed |= default_suites[i] == wanted[n];
 		if (!allowed) {
 			const char *name = mbedtls_ssl_get_ciphersuite_name(wanted[n]);
-			seterr(err, len,
-			       "ciphersuite %s (0x%04x) is not an ECDHE AEAD suite we allow",
-			       name ? name : "unknown", (unsigned)wanted[n]);
+			errbuf_set(err, len,
+				   "ciphersuite %s (0x%04x) is not an ECDHE AEAD suite we allow",
+				   name ? name : "unknown", (unsigned)wanted[n]);
 			return -EINVAL;
 		}
 		cfg->suites[n] = wanted[n];
 	}
 	if (n == 0) {
-		seterr(err, len, "empty ciphersuite list");
+		errbuf_set(err, len, "empty ciphersuite list");
 		return -EINVAL;
 	}
 	cfg->suites[n] = 0;
@@ -373,12 +361,12 @@ static int set_suites(struct tls_config *cfg, const int *wanted, char *err, size
 static int set_server_name(struct tls_config *cfg, const char *name, char *err, size_t len)
 {
 	if (name == NULL || name[0] == '\0') {
-		seterr(err, len, "client needs the server name to verify");
+		errbuf_set(err, len, "client needs the server name to verify");
 		return -EINVAL;
 	}
 	cfg->server_name = strdup(name);
 	if (cfg->server_name == NULL) {
-		seterr(err, len, "out of memory");
+		errbuf_set(err, len, "out of memory");
 		return -ENOMEM;
 	}
 	if (inet_pton(AF_INET, name, cfg->server_ip) == 1) {
@@ -396,7 +384,7 @@ static int load_pki(struct tls_config *cfg, const struct tls_options *opt, char 
 	if ((opt->ca_file == NULL && opt->ca_pem == NULL) ||
 	    (opt->cert_file == NULL && opt->cert_pem == NULL) ||
 	    (opt->key_file == NULL && opt->key_pem == NULL)) {
-		seterr(err, len, "CA, certificate and key are all required");
+		errbuf_set(err, len, "CA, certificate and key are all required");
 		return -EINVAL;
 	}
 	const struct pki_source ca = {opt->ca_file, opt->ca_pem,
@@ -418,20 +406,20 @@ static int load_pki(struct tls_config *cfg, const struct tls_options *opt, char 
 	if (r != 0) {
 		char text[160];
 		mbed_text(r, text, sizeof(text));
-		seterr(err, len, "%s does not match the certificate in %s: %s", key.name, cert.name,
-		       text);
+		errbuf_set(err, len, "%s does not match the certificate in %s: %s", key.name,
+			   cert.name, text);
 		return -EINVAL;
 	}
 	/* A certificate the peer will refuse is better reported now. */
 	if (!role_eku(&cfg->cert, cfg->role)) {
-		seterr(err, len, "%s: certificate lacks extendedKeyUsage %s", cert.name,
-		       cfg->role == TLS_SERVER ? "serverAuth" : "clientAuth");
+		errbuf_set(err, len, "%s: certificate lacks extendedKeyUsage %s", cert.name,
+			   cfg->role == TLS_SERVER ? "serverAuth" : "clientAuth");
 		return -EINVAL;
 	}
 	if (opt->crl_file != NULL && cfg->role == TLS_SERVER) {
 		cfg->crl_file = strdup(opt->crl_file);
 		if (cfg->crl_file == NULL) {
-			seterr(err, len, "out of memory");
+			errbuf_set(err, len, "out of memory");
 			return -ENOMEM;
 		}
 		ret = load_crl(cfg, cfg->crl_file, &cfg->crl, err, len);
@@ -484,21 +472,21 @@ static int setup_conf(struct tls_config *cfg, char *err, size_t len)
 fail:;
 	char text[160];
 	mbed_text(r, text, sizeof(text));
-	seterr(err, len, "TLS setup failed: %s", text);
+	errbuf_set(err, len, "TLS setup failed: %s", text);
 	return -EINVAL;
 }
 
 int tls_config_new(enum tls_role role, const struct tls_options *opt, struct tls_config **out,
 		   char *err, size_t len)
 {
-	seterr(err, len, "no error");
+	errbuf_set(err, len, "no error");
 	if (opt == NULL || out == NULL || (role != TLS_SERVER && role != TLS_CLIENT)) {
-		seterr(err, len, "bad arguments");
+		errbuf_set(err, len, "bad arguments");
 		return -EINVAL;
 	}
 	struct tls_config *cfg = calloc(1, sizeof(*cfg));
 	if (cfg == NULL) {
-		seterr(err, len, "out of memory");
+		errbuf_set(err, len, "out of memory");
 		return -ENOMEM;
 	}
 	cfg->role = role;
@@ -550,7 +538,7 @@ void tls_config_free(struct tls_config *cfg)
 int tls_config_reload_crl(struct tls_config *cfg, char *err, size_t len)
 {
 	if (cfg == NULL || cfg->crl_file == NULL) {
-		seterr(err, len, "no CRL file configured");
+		errbuf_set(err, len, "no CRL file configured");
 		return -ENOENT;
 	}
 	mbedtls_x509_crl *crl = NULL;

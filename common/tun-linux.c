@@ -1,4 +1,5 @@
 /* TUN on Linux: /dev/net/tun with TUNSETIFF. See tun.h. */
+#include "errbuf.h"
 #include "tun.h"
 
 #include <errno.h>
@@ -13,18 +14,6 @@
 #include <sys/ioctl.h>
 
 #define TUN_DEFAULT_TEMPLATE "tlsvpn%d"
-
-static void __attribute__((format(printf, 3, 4)))
-set_err(char *err, size_t err_len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || err_len == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, err_len, fmt, ap);
-	va_end(ap);
-}
 
 bool tun_name_valid(const char *name, bool allow_template)
 {
@@ -61,21 +50,21 @@ int tun_open(const char *name, char *actual, size_t actual_len, char *err, size_
 	if (!name || !*name)
 		name = TUN_DEFAULT_TEMPLATE;
 	if (!tun_name_valid(name, true)) {
-		set_err(err, err_len,
-			"tun: invalid device name \"%.40s\" (want 1-15 of [A-Za-z0-9_.-], "
-			"optionally one %%d)",
-			name);
+		errbuf_set(err, err_len,
+			   "tun: invalid device name \"%.40s\" (want 1-15 of [A-Za-z0-9_.-], "
+			   "optionally one %%d)",
+			   name);
 		return -EINVAL;
 	}
 	if (actual && actual_len < TUN_NAME_MAX + 1) {
-		set_err(err, err_len, "tun: name buffer too small (%zu bytes)", actual_len);
+		errbuf_set(err, err_len, "tun: name buffer too small (%zu bytes)", actual_len);
 		return -EINVAL;
 	}
 
 	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		e = errno;
-		set_err(err, err_len, "tun: open /dev/net/tun for %s: %s", name, strerror(e));
+		errbuf_set(err, err_len, "tun: open /dev/net/tun for %s: %s", name, strerror(e));
 		return -e;
 	}
 
@@ -86,7 +75,7 @@ int tun_open(const char *name, char *actual, size_t actual_len, char *err, size_
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		e = errno;
 		close(fd);
-		set_err(err, err_len, "tun: TUNSETIFF %s: %s", name, strerror(e));
+		errbuf_set(err, err_len, "tun: TUNSETIFF %s: %s", name, strerror(e));
 		return -e;
 	}
 	if (actual) {

@@ -1,4 +1,5 @@
 /* The server's NAT ruleset. See nat.h. */
+#include "errbuf.h"
 #include "nat.h"
 
 #include <errno.h>
@@ -12,18 +13,6 @@
 /* Long enough for both tables with the longest names and IPv6 prefixes. */
 #define NAT_RULESET_MAX 2048
 
-static void __attribute__((format(printf, 3, 4)))
-set_err(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || len == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-}
-
 static void prefix_nft_error(char *err, size_t len, const char *what, const char *table)
 {
 	char nft[512];
@@ -31,7 +20,7 @@ static void prefix_nft_error(char *err, size_t len, const char *what, const char
 	if (!err || len == 0)
 		return;
 	snprintf(nft, sizeof(nft), "%s", err);
-	set_err(err, len, "nat: %s table %s: %s", what, table, nft);
+	errbuf_set(err, len, "nat: %s table %s: %s", what, table, nft);
 }
 
 static int check_table(const char **table, char *err, size_t len)
@@ -39,10 +28,10 @@ static int check_table(const char **table, char *err, size_t len)
 	if (!*table)
 		*table = NAT_TABLE_DEFAULT;
 	if (!nftables_name_valid(*table)) {
-		set_err(err, len,
-			"nat: invalid table name \"%.40s\" (want a letter, then up to 30 of "
-			"[A-Za-z0-9_])",
-			*table);
+		errbuf_set(err, len,
+			   "nat: invalid table name \"%.40s\" (want a letter, then up to 30 of "
+			   "[A-Za-z0-9_])",
+			   *table);
 		return -EINVAL;
 	}
 	return 0;
@@ -57,8 +46,8 @@ static int pool_text(const struct ip_prefix *pool, int family, const char *name,
 	unsigned max = family == AF_INET ? 32 : 128;
 
 	if (!pool || pool->addr.family != family || pool->len > max) {
-		set_err(err, len, "nat: %s must be an %s prefix", name,
-			family == AF_INET ? "IPv4" : "IPv6");
+		errbuf_set(err, len, "nat: %s must be an %s prefix", name,
+			   family == AF_INET ? "IPv4" : "IPv6");
 		return -EINVAL;
 	}
 	net = *pool;
@@ -117,9 +106,9 @@ int nat_setup(const char *table, const struct ip_prefix *pool4, const struct ip_
 	if (r < 0)
 		return r;
 	if (out_ifname && *out_ifname && !tun_name_valid(out_ifname, false)) {
-		set_err(err, len,
-			"nat: invalid output interface \"%.40s\" (want 1-15 of [A-Za-z0-9_.-])",
-			out_ifname);
+		errbuf_set(err, len,
+			   "nat: invalid output interface \"%.40s\" (want 1-15 of [A-Za-z0-9_.-])",
+			   out_ifname);
 		return -EINVAL;
 	}
 	r = pool_text(pool4, AF_INET, "pool4", p4, sizeof(p4), err, len);
@@ -136,7 +125,7 @@ int nat_setup(const char *table, const struct ip_prefix *pool4, const struct ip_
 	if (table_text(text, sizeof(text), &used, "ip", table, p4, out_ifname) < 0 ||
 	    table_text(text, sizeof(text), &used, "ip6", table, pool6 ? p6 : NULL, out_ifname) <
 		0) {
-		set_err(err, len, "nat: ruleset for table %s too long", table);
+		errbuf_set(err, len, "nat: ruleset for table %s too long", table);
 		return -ENOSPC;
 	}
 	r = nftables_run(text, err, len);

@@ -6,6 +6,7 @@
  * millisecond. Which offsets are taken is kept in a bitmap so that a new
  * client finds a free address without scanning the leases.
  */
+#include "errbuf.h"
 #include "pool.h"
 
 #include <errno.h>
@@ -43,17 +44,6 @@ struct pool {
 #define LEASES_FILE_VERSION 1
 #define LEASES_MAX_FILE	    (16u << 20)
 
-__attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t len, const char *fmt,
-							  ...)
-{
-	if (err == NULL || len == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-}
-
 static bool bit_get(const uint8_t *bits, uint64_t i)
 {
 	return bits[i / 8] & (1u << (i % 8));
@@ -80,22 +70,22 @@ struct pool *pool_new(const struct ip_prefix *v4, const struct ip_prefix *v6,
 
 	if (v4 == NULL || v4->addr.family != AF_INET || v4->len < 8 || v4->len > 30 ||
 	    !addr_prefix_is_network(v4)) {
-		set_err(err, err_len, "pool.ipv4: expected a network prefix /8 to /30, got %s",
-			v4 ? addr_prefix_format(v4, text, sizeof(text)) : "nothing");
+		errbuf_set(err, err_len, "pool.ipv4: expected a network prefix /8 to /30, got %s",
+			   v4 ? addr_prefix_format(v4, text, sizeof(text)) : "nothing");
 		return NULL;
 	}
 	uint64_t size4 = UINT64_C(1) << (32 - v4->len);
 	if (v6 != NULL) {
 		if (v6->addr.family != AF_INET6 || v6->len < 64 || v6->len > 126 ||
 		    !addr_prefix_is_network(v6)) {
-			set_err(err, err_len,
-				"pool.ipv6: expected a network prefix /64 to /126, got %s",
-				addr_prefix_format(v6, text, sizeof(text)));
+			errbuf_set(err, err_len,
+				   "pool.ipv6: expected a network prefix /64 to /126, got %s",
+				   addr_prefix_format(v6, text, sizeof(text)));
 			return NULL;
 		}
 		if (128 - v6->len < 32 - v4->len) {
-			set_err(err, err_len, "pool.ipv6: %s has fewer addresses than pool.ipv4",
-				addr_prefix_format(v6, text, sizeof(text)));
+			errbuf_set(err, err_len, "pool.ipv6: %s has fewer addresses than pool.ipv4",
+				   addr_prefix_format(v6, text, sizeof(text)));
 			return NULL;
 		}
 	}
@@ -122,7 +112,7 @@ struct pool *pool_new(const struct ip_prefix *v4, const struct ip_prefix *v6,
 	return pool;
 nomem:
 	pool_free(pool);
-	set_err(err, err_len, "out of memory");
+	errbuf_set(err, err_len, "out of memory");
 	return NULL;
 }
 
@@ -192,24 +182,24 @@ int pool_pin(struct pool *pool, const char *cn, const struct ip_addr *v4, char *
 	char where[POOL_MAX_CN + 32];
 
 	if (!cn_valid(cn)) {
-		set_err(err, err_len, "clients: name \"%.64s\" must be 1 to 64 bytes", cn);
+		errbuf_set(err, err_len, "clients: name \"%.64s\" must be 1 to 64 bytes", cn);
 		return -EINVAL;
 	}
 	snprintf(where, sizeof(where), "clients.%s.ipv4", cn);
 	uint64_t off = assignable_offset(pool, v4);
 	if (off == 0) {
-		set_err(err, err_len, "%s: %s is not a client address of pool.ipv4", where,
-			addr_format(v4, text, sizeof(text)));
+		errbuf_set(err, err_len, "%s: %s is not a client address of pool.ipv4", where,
+			   addr_format(v4, text, sizeof(text)));
 		return -EINVAL;
 	}
 	struct lease *other = find_offset(pool, off);
 	if (other != NULL && other->pinned && strcmp(other->cn, cn) != 0) {
-		set_err(err, err_len, "%s: %s is already pinned to another client", where,
-			addr_format(v4, text, sizeof(text)));
+		errbuf_set(err, err_len, "%s: %s is already pinned to another client", where,
+			   addr_format(v4, text, sizeof(text)));
 		return -EINVAL;
 	}
 	if (find_lease(pool, cn) != NULL) {
-		set_err(err, err_len, "%s: client already has a pinned address", where);
+		errbuf_set(err, err_len, "%s: client already has a pinned address", where);
 		return -EINVAL;
 	}
 	struct lease *l = add_lease(pool, cn, off);
@@ -259,8 +249,8 @@ int pool_load(struct pool *pool, char *err, size_t err_len)
 	json_t *list = json_object_get(root, "leases");
 	if (!json_is_integer(version) || json_integer_value(version) != LEASES_FILE_VERSION ||
 	    !json_is_array(list)) {
-		set_err(err, err_len, "%s: expected {\"version\": 1, \"leases\": [...]}",
-			pool->path);
+		errbuf_set(err, err_len, "%s: expected {\"version\": 1, \"leases\": [...]}",
+			   pool->path);
 		rc = -EINVAL;
 		goto out;
 	}
@@ -397,7 +387,7 @@ int pool_save(struct pool *pool, char *err, size_t err_len)
 	char *text = root ? json_dumps(root, JSON_INDENT(2)) : NULL;
 	json_decref(root);
 	if (text == NULL) {
-		set_err(err, err_len, "%s: out of memory", pool->path);
+		errbuf_set(err, err_len, "%s: out of memory", pool->path);
 		return -ENOMEM;
 	}
 
