@@ -34,3 +34,15 @@ tests_unit_test_certs_crl_LDADD = certs/libcerts.a $(UNIT_LIBS)
 tests_unit_test_certs_index_SOURCES = tests/unit/test-certs-index.c
 tests_unit_test_certs_index_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/certs
 tests_unit_test_certs_index_LDADD = certs/libcerts.a $(UNIT_LIBS)
+
+# Fuzz harnesses for index.json and the --remote list; seeds in
+# tests/fuzz/corpus/certs-index/ and tests/fuzz/corpus/certs-remotes/.
+FUZZ_HARNESSES += tests/fuzz/fuzz-certs-index tests/fuzz/fuzz-certs-remotes
+tests_fuzz_fuzz_certs_index_SOURCES = tests/fuzz/fuzz-certs-index.c $(FUZZ_DRIVER)
+tests_fuzz_fuzz_certs_index_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) -I$(top_srcdir)/certs
+tests_fuzz_fuzz_certs_index_LDADD = $(CERTS_LIBS)
+tests_fuzz_fuzz_certs_index_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
+tests_fuzz_fuzz_certs_remotes_SOURCES = tests/fuzz/fuzz-certs-remotes.c $(FUZZ_DRIVER)
+tests_fuzz_fuzz_certs_remotes_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) -I$(top_srcdir)/certs
+tests_fuzz_fuzz_certs_remotes_LDADD = $(CERTS_LIBS)
+tests_fuzz_fuzz_certs_remotes_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)

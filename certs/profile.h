@@ -12,6 +12,7 @@
 #ifndef TLSVPN_CERTS_PROFILE_H
 #define TLSVPN_CERTS_PROFILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 

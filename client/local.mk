@@ -55,3 +55,12 @@ tests_fuzz_fuzz_profile_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client
 tests_fuzz_fuzz_profile_CFLAGS = $(AM_CFLAGS) $(TLSVPN_CFLAGS)
 tests_fuzz_fuzz_profile_LDADD = $(TLSVPN_LIBS)
 tests_fuzz_fuzz_profile_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
+
+# Fuzz harness for the undo journal; seeds in tests/fuzz/corpus/undo-state/.
+FUZZ_HARNESSES += tests/fuzz/fuzz-undo-state
+tests_fuzz_fuzz_undo_state_SOURCES = tests/fuzz/fuzz-undo-state.c client/undo-state.c \
+	$(FUZZ_DRIVER)
+tests_fuzz_fuzz_undo_state_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client
+tests_fuzz_fuzz_undo_state_CFLAGS = $(AM_CFLAGS) $(TLSVPN_CFLAGS)
+tests_fuzz_fuzz_undo_state_LDADD = $(TLSVPN_LIBS)
+tests_fuzz_fuzz_undo_state_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)

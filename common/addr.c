@@ -442,10 +442,15 @@ uint64_t addr_prefix_offset(const struct ip_prefix *p, const struct ip_addr *a)
 	if (!addr_prefix_contains(p, a))
 		return UINT64_MAX;
 	unsigned host_bits = (unsigned)nb * 8 - p->len;
-	if (host_bits > 64)
-		return UINT64_MAX;
-
 	const uint8_t *b = addr_bytes(a);
+	if (host_bits > 64) {
+		/* The offset fits when the host bits above the last 64 are zero. */
+		struct ip_prefix net = *p;
+		addr_prefix_mask(&net);
+		if (memcmp(b, addr_bytes(&net.addr), nb - 8) != 0)
+			return UINT64_MAX;
+	}
+
 	size_t tail = nb < 8 ? nb : 8;
 	uint64_t v = 0;
 	for (size_t i = nb - tail; i < nb; i++)

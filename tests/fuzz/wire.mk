@@ -10,3 +10,10 @@ tests_fuzz_fuzz_packet_SOURCES = tests/fuzz/fuzz-packet.c $(FUZZ_DRIVER)
 tests_fuzz_fuzz_packet_CFLAGS = $(AM_CFLAGS) $(TLSVPN_CFLAGS)
 tests_fuzz_fuzz_packet_LDADD = $(TLSVPN_LIBS)
 tests_fuzz_fuzz_packet_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
+
+# The address, prefix and host:port parsers of common/addr.c.
+FUZZ_HARNESSES += tests/fuzz/fuzz-addr
+tests_fuzz_fuzz_addr_SOURCES = tests/fuzz/fuzz-addr.c $(FUZZ_DRIVER)
+tests_fuzz_fuzz_addr_CFLAGS = $(AM_CFLAGS) $(TLSVPN_CFLAGS)
+tests_fuzz_fuzz_addr_LDADD = $(TLSVPN_LIBS)
+tests_fuzz_fuzz_addr_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)

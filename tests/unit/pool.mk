@@ -4,3 +4,11 @@ TESTS += tests/unit/test-pool
 tests_unit_test_pool_SOURCES = tests/unit/test-pool.c server/pool.c
 tests_unit_test_pool_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_pool_LDADD = $(UNIT_LIBS)
+
+# Fuzz harness for the lease file (pool_load_buffer); seeds in tests/fuzz/corpus/leases/.
+FUZZ_HARNESSES += tests/fuzz/fuzz-leases
+tests_fuzz_fuzz_leases_SOURCES = tests/fuzz/fuzz-leases.c server/pool.c $(FUZZ_DRIVER)
+tests_fuzz_fuzz_leases_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/server
+tests_fuzz_fuzz_leases_CFLAGS = $(AM_CFLAGS) $(TLSVPN_CFLAGS)
+tests_fuzz_fuzz_leases_LDADD = $(TLSVPN_LIBS)
+tests_fuzz_fuzz_leases_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)

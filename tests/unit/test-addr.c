@@ -260,7 +260,17 @@ START_TEST(test_pool_arithmetic)
 	ck_assert_uint_eq(addr_prefix_count(&p), UINT64_MAX);
 	ck_assert_int_eq(addr_prefix_nth(&p, 7, &a), 0);
 	ck_assert_str_eq(addr_format(&a, s, sizeof(s)), "fd00::7");
+	ck_assert_uint_eq(addr_prefix_offset(&p, &a), 7); /* fits: found by fuzz-addr */
 	b = A("fd00:0:0:1::7");
+	ck_assert_uint_eq(addr_prefix_offset(&p, &b), UINT64_MAX);
+	p = P("::/0");
+	b = A("::");
+	ck_assert_uint_eq(addr_prefix_offset(&p, &b), 0);
+	b = A("::1:0:0:5");
+	ck_assert_uint_eq(addr_prefix_offset(&p, &b), 0x0001000000000005ull);
+	b = A("::1:0:0:0:5");
+	ck_assert_uint_eq(addr_prefix_offset(&p, &b), UINT64_MAX);
+	b = A("1::5");
 	ck_assert_uint_eq(addr_prefix_offset(&p, &b), UINT64_MAX);
 }
 END_TEST

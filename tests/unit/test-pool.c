@@ -250,6 +250,175 @@ START_TEST(lease_file_stale_entries_dropped)
 }
 END_TEST
 
+/* pool_load_buffer: the lease file's parser, fed from memory. */
+static int load_text(struct pool *p, const char *text, char *err, size_t err_len)
+{
+	return pool_load_buffer(p, text, strlen(text), err, err_len);
+}
+
+START_TEST(buffer_hostile_refused)
+{
+	struct ip_prefix v4 = prefix("10.8.0.0/24");
+	char err[256];
+	char deep[8192];
+	size_t n = (size_t)snprintf(deep, sizeof(deep), "{\"version\": 1, \"leases\": [");
+	for (size_t i = 0; i < 6000; i++) /* nested deeper than jansson allows */
+		deep[n++] = i < 3000 ? '[' : ']';
+	snprintf(deep + n, sizeof(deep) - n, "]}");
+	const char *bad[] = {
+	    "",
+	    "{\"version\": 1, \"leases\": [{\"cn\": \"a\", \"ipv4\": \"10.8.0.5\"}",
+	    "{\"version\": 1, \"leases\": [{\"cn\": \"a\", \"ipv4\": \"10.8.0.5\", \"last_seen\": "
+	    "99999999999999999999999}]}",
+	    "{\"version\": 99999999999999999999, \"leases\": []}",
+	    "{\"version\": 1.0, \"leases\": []}",
+	    "{\"version\": \"1\", \"leases\": []}",
+	    "{\"version\": 1, \"leases\": null}",
+	    "{\"version\": 1, \"leases\": [{\"cn\": [\"a\"], \"ipv4\": \"10.8.0.5\"}]}",
+	    "{\"version\": 1, \"leases\": [{\"cn\": \"a\", \"ipv4\": 168296453}]}",
+	    "{\"version\": 1, \"leases\": [{\"cn\": \"a\", \"ipv4\": \"10.8.0.5/32\"}]}",
+	    "{\"version\": 1, \"leases\": [{\"cn\": \"a\\u0000b\", \"ipv4\": \"10.8.0.5\"}]}",
+	    "{\"version\": 1, \"leases\": [], \"leases\": []}",
+	    deep,
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct pool *p = pool_new(&v4, NULL, leases, err, sizeof(err));
+		err[0] = '\0';
+		ck_assert_msg(load_text(p, bad[i], err, sizeof(err)) == -EINVAL, "accepted: %.80s",
+			      bad[i]);
+		ck_assert_msg(strncmp(err, leases, strlen(leases)) == 0,
+			      "error does not name the file: %s", err);
+		pool_free(p);
+	}
+	/* Without a leases path, messages say "leases". */
+	struct pool *p = pool_new(&v4, NULL, NULL, err, sizeof(err));
+	ck_assert_int_eq(load_text(p, "[]", err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "leases: expected {\"version\": 1, \"leases\": [...]}");
+	ck_assert_int_eq(
+	    load_text(p, "{\"version\": 1, \"leases\": [{\"cn\": 5, \"ipv4\": \"10.8.0.3\"}]}", err,
+		      sizeof(err)),
+	    -EINVAL);
+	ck_assert_str_eq(err, "leases: leases[0]: expected {\"cn\": NAME, \"ipv4\": ADDRESS}");
+	ck_assert_int_eq(load_text(p, "{", err, sizeof(err)), -EINVAL);
+	ck_assert_msg(strncmp(err, "leases:1:", 9) == 0, "%s", err);
+	pool_free(p);
+}
+END_TEST
+
+START_TEST(buffer_not_nul_terminated)
+{
+	struct ip_prefix v4 = prefix("10.8.0.0/24");
+	char err[256];
+	static const char text[] = "{\"version\": 1, \"leases\": [{\"cn\": \"a\", \"ipv4\": "
+				   "\"10.8.0.5\"}]}garbage";
+	struct pool *p = pool_new(&v4, NULL, NULL, err, sizeof(err));
+	ck_assert_int_eq(pool_load_buffer(p, text, strlen(text) - 7, err, sizeof(err)), 0);
+	struct ip_addr a;
+	ck_assert_int_eq(pool_lease(p, "a", &a, NULL), 0);
+	ck_assert_str_eq(fmt(&a), "10.8.0.5");
+	pool_free(p);
+}
+END_TEST
+
+START_TEST(buffer_cn_limits_and_duplicates)
+{
+	struct ip_prefix v4 = prefix("10.8.0.0/24");
+	char err[256], text[512], cn[POOL_MAX_CN + 2];
+	memset(cn, 'c', sizeof(cn) - 1);
+	cn[sizeof(cn) - 1] = '\0'; /* 65 bytes: refused */
+	snprintf(text, sizeof(text),
+		 "{\"version\": 1, \"leases\": [{\"cn\": \"%s\", \"ipv4\": "
+		 "\"10.8.0.4\"}]}",
+		 cn);
+	struct pool *p = pool_new(&v4, NULL, NULL, err, sizeof(err));
+	ck_assert_int_eq(load_text(p, text, err, sizeof(err)), -EINVAL);
+	pool_free(p);
+
+	cn[POOL_MAX_CN] = '\0'; /* 64 bytes: fine */
+	snprintf(text, sizeof(text),
+		 "{\"version\": 1, \"leases\": [{\"cn\": \"%s\", \"ipv4\": "
+		 "\"10.8.0.4\"}, {\"cn\": \"%s\", \"ipv4\": \"10.8.0.5\"}, "
+		 "{\"cn\": \"other\", \"ipv4\": \"10.8.0.4\"}]}",
+		 cn, cn);
+	p = pool_new(&v4, NULL, NULL, err, sizeof(err));
+	ck_assert_int_eq(load_text(p, text, err, sizeof(err)), 0);
+	ck_assert_int_eq(pool_lease_count(p), 1); /* the second of each duplicate dropped */
+	struct ip_addr a;
+	ck_assert_int_eq(pool_lease(p, cn, &a, NULL), 0);
+	ck_assert_str_eq(fmt(&a), "10.8.0.4");
+	ck_assert_int_eq(pool_lease(p, "other", &a, NULL), 0);
+	ck_assert_str_eq(fmt(&a), "10.8.0.2");
+	pool_free(p);
+}
+END_TEST
+
+START_TEST(buffer_outside_pool_dropped)
+{
+	struct ip_prefix v4 = prefix("10.8.0.0/24"), v6 = prefix("fd00:8::/64");
+	char err[256];
+	struct pool *p = pool_new(&v4, &v6, NULL, err, sizeof(err));
+	struct ip_addr pin = addr("10.8.0.9"), a;
+	ck_assert_int_eq(pool_pin(p, "pinned", &pin, err, sizeof(err)), 0);
+	ck_assert_int_eq(load_text(p,
+				   "{\"version\": 1, \"leases\": ["
+				   "{\"cn\": \"net\", \"ipv4\": \"10.8.0.0\"},"
+				   "{\"cn\": \"gw\", \"ipv4\": \"10.8.0.1\"},"
+				   "{\"cn\": \"bcast\", \"ipv4\": \"10.8.0.255\"},"
+				   "{\"cn\": \"other\", \"ipv4\": \"10.9.0.5\"},"
+				   "{\"cn\": \"six\", \"ipv4\": \"fd00:8::5\"},"
+				   "{\"cn\": \"thief\", \"ipv4\": \"10.8.0.9\"},"
+				   "{\"cn\": \"pinned\", \"ipv4\": \"10.8.0.7\"},"
+				   "{\"cn\": \"ok\", \"ipv4\": \"10.8.0.3\", \"last_seen\": "
+				   "-9223372036854775808}]}",
+				   err, sizeof(err)),
+			 0);
+	ck_assert_int_eq(pool_lease_count(p), 2); /* the pin and "ok" */
+	ck_assert_int_eq(pool_lease(p, "pinned", &a, NULL), 0);
+	ck_assert_str_eq(fmt(&a), "10.8.0.9");
+	ck_assert_int_eq(pool_lease(p, "ok", &a, NULL), 0);
+	ck_assert_str_eq(fmt(&a), "10.8.0.3");
+	ck_assert_int_eq(pool_lease(p, "thief", &a, NULL), 0);
+	ck_assert_str_eq(fmt(&a), "10.8.0.2");
+	pool_free(p);
+}
+END_TEST
+
+START_TEST(buffer_size_cap)
+{
+	struct ip_prefix v4 = prefix("10.8.0.0/24");
+	char err[256];
+	struct pool *p = pool_new(&v4, NULL, leases, err, sizeof(err));
+	size_t big = (16u << 20) + 1;
+	char *text = malloc(big);
+	ck_assert_ptr_nonnull(text);
+	memset(text, ' ', big);
+	ck_assert_int_eq(pool_load_buffer(p, text, big, err, sizeof(err)), -EINVAL);
+	ck_assert_msg(strstr(err, "larger than 16 MiB") != NULL, "%s", err);
+	/* The same through the file. */
+	FILE *f = fopen(leases, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(text, 1, big, f), big);
+	fclose(f);
+	ck_assert_int_eq(pool_load(p, err, sizeof(err)), -EINVAL);
+	ck_assert_msg(strncmp(err, leases, strlen(leases)) == 0 &&
+			  strstr(err, "larger than 16 MiB") != NULL,
+		      "%s", err);
+	free(text);
+	pool_free(p);
+}
+END_TEST
+
+START_TEST(load_unreadable_names_file)
+{
+	struct ip_prefix v4 = prefix("10.8.0.0/24");
+	char err[256];
+	struct pool *p = pool_new(&v4, NULL, tmpdir, err, sizeof(err)); /* a directory */
+	ck_assert_int_eq(pool_load(p, err, sizeof(err)), -EINVAL);
+	ck_assert_msg(strncmp(err, tmpdir, strlen(tmpdir)) == 0, "%s", err);
+	pool_free(p);
+}
+END_TEST
+
 START_TEST(save_to_unwritable_place_reports)
 {
 	struct ip_prefix v4 = prefix("10.8.0.0/24");
@@ -280,6 +449,12 @@ static Suite *pool_suite(void)
 	tcase_add_test(tc, lease_file_hostile);
 	tcase_add_test(tc, lease_file_stale_entries_dropped);
 	tcase_add_test(tc, save_to_unwritable_place_reports);
+	tcase_add_test(tc, buffer_hostile_refused);
+	tcase_add_test(tc, buffer_not_nul_terminated);
+	tcase_add_test(tc, buffer_cn_limits_and_duplicates);
+	tcase_add_test(tc, buffer_outside_pool_dropped);
+	tcase_add_test(tc, buffer_size_cap);
+	tcase_add_test(tc, load_unreadable_names_file);
 	suite_add_tcase(s, tc);
 	return s;
 }
