@@ -1,3 +1,4 @@
+#include "fileio.h"
 #include "dns.h"
 
 #include <dirent.h>
@@ -46,43 +47,22 @@ int dns_read(const char *path, char **out, char *err, size_t err_len)
 		snprintf(err, err_len, "%s: %s", path, strerror(errno));
 		return rc;
 	}
-	char *text = malloc(DNS_FILE_MAX + 1);
-	if (text == NULL) {
-		close(fd);
-		return -ENOMEM;
-	}
+	char *text = NULL;
 	size_t len = 0;
-	int rc = 0;
-	for (;;) {
-		ssize_t r = read(fd, text + len, DNS_FILE_MAX + 1 - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = -errno;
-			snprintf(err, err_len, "%s: %s", path, strerror(errno));
-			break;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-		if (len > DNS_FILE_MAX) {
-			rc = -EFBIG;
-			snprintf(err, err_len, "%s: larger than %d bytes", path, DNS_FILE_MAX);
-			break;
-		}
-	}
+	int rc = fileio_read_fd(fd, DNS_FILE_MAX, &text, &len);
 	close(fd);
-	if (rc == 0 && memchr(text, '\0', len) != NULL) {
+	if (rc == -EFBIG)
+		snprintf(err, err_len, "%s: larger than %d bytes", path, DNS_FILE_MAX);
+	else if (rc < 0)
+		snprintf(err, err_len, "%s: %s", path, strerror(-rc));
+	else if (memchr(text, '\0', len) != NULL) {
 		rc = -EINVAL;
 		snprintf(err, err_len, "%s: contains a NUL byte", path);
-	}
-	if (rc != 0) {
 		free(text);
-		return rc;
 	}
-	text[len] = '\0';
-	*out = text;
-	return 0;
+	if (rc == 0)
+		*out = text;
+	return rc;
 }
 
 int dns_write_in_place(const char *path, const char *text, char *err, size_t err_len)

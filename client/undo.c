@@ -1,3 +1,4 @@
+#include "fileio.h"
 #include "undo.h"
 
 #include <dirent.h>
@@ -245,28 +246,17 @@ size_t undo_finish(struct undo *u, struct netlink *nl)
 	return failed;
 }
 
-static int read_small(const char *path, char **out, size_t *len)
+/* A journal: at most a few resolv.conf copies and some routes. */
+#define JOURNAL_MAX (4 * UNDO_RESOLV_MAX + 64 * 1024)
+
+static int read_journal(const char *path, char **out, size_t *len)
 {
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	size_t cap = 4 * UNDO_RESOLV_MAX + 64 * 1024, n = 0;
-	char *buf = malloc(cap);
-	if (buf == NULL) {
-		close(fd);
-		return -ENOMEM;
-	}
-	for (;;) {
-		ssize_t r = read(fd, buf + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0 || (n += (size_t)r) == cap)
-			break;
-	}
+	int rc = fileio_read_fd(fd, JOURNAL_MAX, out, len);
 	close(fd);
-	*out = buf;
-	*len = n;
-	return 0;
+	return rc;
 }
 
 static int cleanup_one(const char *dir, const char *name, struct netlink *nl, size_t *failures)
@@ -275,10 +265,16 @@ static int cleanup_one(const char *dir, const char *name, struct netlink *nl, si
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	char *text = NULL;
 	size_t len = 0;
-	if (read_small(path, &text, &len) != 0)
+	int rc = read_journal(path, &text, &len);
+	if (rc == -ENOENT)
 		return 0;
+	if (rc < 0) {
+		log_warn("event=cleanup_skipped path=%s error=\"%s\"",
+			 log_quote(path, q, sizeof(q)), strerror(-rc));
+		return 0;
+	}
 	struct undo_state st;
-	int rc = undo_state_parse(path, text, len, &st, err, sizeof(err));
+	rc = undo_state_parse(path, text, len, &st, err, sizeof(err));
 	free(text);
 	if (rc != 0) {
 		log_warn("event=cleanup_skipped error=%s", log_quote(err, q, sizeof(q)));

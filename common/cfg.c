@@ -3,6 +3,7 @@
  * naming the file, the key path and the expectation, so the callers (server config,
  * client profile, tlsvpn-certs) only pass it on.
  */
+#include "fileio.h"
 #include "jsonfmt.h"
 #include "cfg.h"
 
@@ -89,36 +90,15 @@ json_t *cfg_load_buffer(struct cfg *c, const char *text, size_t len)
 	return load(c, text, len);
 }
 
-/* Reads at most CFG_MAX_FILE_SIZE + 1 bytes so an oversize file is detected, not cut. */
 static char *read_file(struct cfg *c, int fd, size_t *len)
 {
-	size_t cap = CFG_MAX_FILE_SIZE + 1;
-	char *buf = malloc(cap);
-	if (buf == NULL) {
-		cfg_error(c, NULL, NULL, "out of memory");
-		return NULL;
-	}
-	size_t n = 0;
-	while (n < cap) {
-		ssize_t r = read(fd, buf + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			cfg_error(c, NULL, NULL, "cannot read: %s", strerror(errno));
-			free(buf);
-			return NULL;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	if (n > CFG_MAX_FILE_SIZE) {
+	char *buf = NULL;
+	int rc = fileio_read_fd(fd, CFG_MAX_FILE_SIZE, &buf, len);
+	if (rc == -EFBIG)
 		cfg_error(c, NULL, NULL, "larger than %d bytes", CFG_MAX_FILE_SIZE);
-		free(buf);
-		return NULL;
-	}
-	*len = n;
-	return buf;
+	else if (rc < 0)
+		cfg_error(c, NULL, NULL, "cannot read: %s", strerror(-rc));
+	return rc < 0 ? NULL : buf;
 }
 
 json_t *cfg_load_file(struct cfg *c, const char *path)

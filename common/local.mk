@@ -3,7 +3,8 @@
 noinst_LIBRARIES += common/libtlsvpn.a
 common_libtlsvpn_a_SOURCES = \
 	common/errbuf.c common/errbuf.h \
-	common/jsonfmt.c common/jsonfmt.h
+	common/jsonfmt.c common/jsonfmt.h \
+	common/fileio.c common/fileio.h
 include common/wire.mk
 include common/control.mk
 include common/net.mk

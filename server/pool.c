@@ -7,6 +7,7 @@
  * client finds a free address without scanning the leases.
  */
 #include "errbuf.h"
+#include "fileio.h"
 #include "pool.h"
 
 #include <errno.h>
@@ -229,19 +230,23 @@ static int load_entry(struct pool *pool, json_t *entry)
 	return 0;
 }
 
-int pool_load(struct pool *pool, char *err, size_t err_len)
+/* The lease file's name in messages; "leases" for a pool that has none. */
+static const char *source_name(const struct pool *pool)
 {
-	if (pool->path == NULL)
-		return 0;
-	if (access(pool->path, F_OK) != 0 && errno == ENOENT)
-		return 0;
+	return pool->path != NULL ? pool->path : "leases";
+}
 
+int pool_load_buffer(struct pool *pool, const char *text, size_t len, char *err, size_t err_len)
+{
+	const char *name = source_name(pool);
+	if (len > LEASES_MAX_FILE) {
+		errbuf_set(err, err_len, "%s: larger than %u MiB", name, LEASES_MAX_FILE >> 20);
+		return -EINVAL;
+	}
 	json_error_t jerr;
-	json_t *root = json_load_file(pool->path, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
-		if (err != NULL)
-			snprintf(err, err_len, "%s:%d:%d: %s", pool->path, jerr.line, jerr.column,
-				 jerr.text);
+		errbuf_set(err, err_len, "%s:%d:%d: %s", name, jerr.line, jerr.column, jerr.text);
 		return -EINVAL;
 	}
 	int rc = 0;
@@ -249,8 +254,7 @@ int pool_load(struct pool *pool, char *err, size_t err_len)
 	json_t *list = json_object_get(root, "leases");
 	if (!json_is_integer(version) || json_integer_value(version) != LEASES_FILE_VERSION ||
 	    !json_is_array(list)) {
-		errbuf_set(err, err_len, "%s: expected {\"version\": 1, \"leases\": [...]}",
-			   pool->path);
+		errbuf_set(err, err_len, "%s: expected {\"version\": 1, \"leases\": [...]}", name);
 		rc = -EINVAL;
 		goto out;
 	}
@@ -259,15 +263,46 @@ int pool_load(struct pool *pool, char *err, size_t err_len)
 	json_array_foreach(list, i, entry)
 	{
 		rc = json_is_object(entry) ? load_entry(pool, entry) : -EINVAL;
-		if (rc == -EINVAL && err != NULL)
-			snprintf(err, err_len,
-				 "%s: leases[%zu]: expected {\"cn\": NAME, \"ipv4\": ADDRESS}",
-				 pool->path, i);
+		if (rc == -EINVAL)
+			errbuf_set(err, err_len,
+				   "%s: leases[%zu]: expected {\"cn\": NAME, \"ipv4\": ADDRESS}",
+				   name, i);
+		else if (rc < 0)
+			errbuf_set(err, err_len, "%s: out of memory", name);
 		if (rc < 0)
 			goto out;
 	}
 out:
 	json_decref(root);
+	return rc;
+}
+
+int pool_load(struct pool *pool, char *err, size_t err_len)
+{
+	if (pool->path == NULL)
+		return 0;
+	int fd = open(pool->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0) {
+		errbuf_set(err, err_len, "%s: cannot read leases: %s", pool->path, strerror(errno));
+		return -EINVAL;
+	}
+	char *text = NULL;
+	size_t len = 0;
+	int rc = fileio_read_fd(fd, LEASES_MAX_FILE, &text, &len);
+	close(fd);
+	if (rc == -EFBIG) {
+		errbuf_set(err, err_len, "%s: larger than %u MiB", pool->path,
+			   LEASES_MAX_FILE >> 20);
+		return -EINVAL;
+	}
+	if (rc < 0) {
+		errbuf_set(err, err_len, "%s: cannot read leases: %s", pool->path, strerror(-rc));
+		return -EINVAL;
+	}
+	rc = pool_load_buffer(pool, text, len, err, err_len);
+	free(text);
 	return rc;
 }
 

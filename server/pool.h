@@ -48,6 +48,14 @@ int pool_pin(struct pool *pool, const char *cn, const struct ip_addr *v4, char *
 int pool_load(struct pool *pool, char *err, size_t err_len);
 
 /*
+ * The parser behind pool_load: the text of a leases file (len bytes, need not
+ * be NUL-terminated, at most 16 MiB), with the same rules and messages, which
+ * name the pool's leases path ("leases" without one). Entries parsed before an
+ * error stay loaded. 0, -EINVAL with err set, or -ENOMEM.
+ */
+int pool_load_buffer(struct pool *pool, const char *text, size_t len, char *err, size_t err_len);
+
+/*
  * Gives cn its addresses and marks it connected: the same ones it had before
  * when it has a lease. v6 is left untouched without an IPv6 pool.
  * 0, -EINVAL for a cn that is empty or longer than POOL_MAX_CN, -ENOSPC when

@@ -8,3 +8,9 @@ include tests/unit/control.mk
 include tests/unit/net.mk
 include tests/unit/tls.mk
 include tests/unit/pool.mk
+
+check_PROGRAMS += tests/unit/test-fileio
+TESTS += tests/unit/test-fileio
+tests_unit_test_fileio_SOURCES = tests/unit/test-fileio.c
+tests_unit_test_fileio_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_fileio_LDADD = $(UNIT_LIBS)

@@ -1,0 +1,48 @@
+#include "fileio.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+int fileio_read_fd(int fd, size_t max, char **out, size_t *len)
+{
+	/* Room for max + 1 bytes at most: one byte past the cap tells "too big"
+	 * without reading the rest. Plus one for the NUL. */
+	size_t limit = max + 2, cap = limit < 4096 ? limit : 4096, n = 0;
+	char *buf = malloc(cap);
+	if (buf == NULL)
+		return -ENOMEM;
+	for (;;) {
+		if (n + 1 == cap) {
+			if (cap == limit)
+				break;
+			size_t grow = cap <= limit / 2 ? cap * 2 : limit;
+			char *grown = realloc(buf, grow);
+			if (grown == NULL) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = grown;
+			cap = grow;
+		}
+		ssize_t r = read(fd, buf + n, cap - 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int e = -errno;
+			free(buf);
+			return e;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	if (n > max) {
+		free(buf);
+		return -EFBIG;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	return 0;
+}

@@ -1,0 +1,19 @@
+/*
+ * Reading a whole small file (config, leases, journal, resolv.conf) with a
+ * size cap, so a huge or endless file (a FIFO, /dev/zero) cannot exhaust
+ * memory. Not for secrets: the buffer grows by realloc, which leaves copies
+ * behind; key files are read by tls.c, which wipes them.
+ */
+#ifndef TLSVPN_FILEIO_H
+#define TLSVPN_FILEIO_H
+
+#include <stddef.h>
+
+/*
+ * Reads fd to its end. On success *out is a malloc'd buffer of *len bytes
+ * plus a terminating NUL (the caller frees it). Returns 0, -EFBIG when the
+ * file holds more than max bytes, -ENOMEM, or -errno of a failed read.
+ */
+int fileio_read_fd(int fd, size_t max, char **out, size_t *len);
+
+#endif
