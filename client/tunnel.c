@@ -25,6 +25,10 @@
 #define QUEUE_CAP	      (256 * 1024) /* channel out-queue, bytes */
 #define SETUP_TIMEOUT_DEFAULT 15
 #define HANDSHAKE_TIMEOUT     10
+/* The protocol versions this client speaks: hello offers them, and a config
+ * outside them is a protocol error (PROTOCOL.md section 7). */
+#define VERSION_MIN CONTROL_PROTOCOL_VERSION
+#define VERSION_MAX CONTROL_PROTOCOL_VERSION
 
 enum state { ST_IDLE, ST_CONNECTING, ST_HANDSHAKE, ST_WAIT_CONFIG, ST_UP, ST_CLOSING, ST_DONE };
 
@@ -150,8 +154,8 @@ static void on_ready(struct channel *ch, void *arg)
 	if (tls_config_save_session(t->opt.tls, tls) != 0)
 		log_debug("event=session_not_saved");
 	struct control_msg m = {.type = CONTROL_HELLO};
-	m.u.hello.version = CONTROL_PROTOCOL_VERSION;
-	m.u.hello.min_version = CONTROL_PROTOCOL_VERSION;
+	m.u.hello.version = VERSION_MAX;
+	m.u.hello.min_version = VERSION_MIN;
 	snprintf(m.u.hello.software, sizeof(m.u.hello.software), "tlsvpn-client %s",
 		 PACKAGE_VERSION);
 	t->state = ST_WAIT_CONFIG;
@@ -171,10 +175,45 @@ static void log_config(const struct tunnel *t, const struct control_config *c)
 		 c->n_dns, c->keepalive_interval, c->keepalive_timeout);
 }
 
+/*
+ * The server broke PROTOCOL.md (section 6): say why in a bye protocol_error,
+ * then close gracefully so that the bye is flushed before close_notify.
+ * on_closed then reconnects as after any disconnect, through the connector's
+ * backoff, so a server that keeps misbehaving is not hammered. Frames already
+ * received behind the bad one are not delivered: the channel stops
+ * delivering once it is closing.
+ */
+static void protocol_error(struct tunnel *t, const char *why)
+{
+	char q[LOG_QUOTE_MAX(256)];
+	log_warn("event=protocol_error remote=%s error=%s action=bye", t->remote,
+		 log_quote(why, q, sizeof(q)));
+	struct control_msg m = {.type = CONTROL_BYE};
+	m.u.bye.reason = BYE_PROTOCOL_ERROR;
+	snprintf(m.u.bye.reason_text, sizeof(m.u.bye.reason_text), "%s",
+		 control_bye_reason_name(BYE_PROTOCOL_ERROR));
+	/* Cut to the 255 bytes the protocol allows; parser messages are ASCII. */
+	snprintf(m.u.bye.message, sizeof(m.u.bye.message), "%s", why);
+	int rc = channel_send_control(t->ch, &m);
+	if (rc != 0)
+		log_warn("event=control_send_failed type=bye error=\"%s\"", strerror(-rc));
+	channel_close(t->ch, true);
+}
+
 static void on_config(struct tunnel *t, const struct control_config *cfg)
 {
 	if (t->state != ST_WAIT_CONFIG) {
+		/* A second config is out of place but harmless: PROTOCOL.md 5.2
+		 * says to ignore it like an unknown type. */
 		log_warn("event=unexpected_config state=%d", (int)t->state);
+		return;
+	}
+	if (cfg->version < VERSION_MIN || cfg->version > VERSION_MAX) {
+		char why[128];
+		snprintf(why, sizeof(why),
+			 "config.version %lu is outside the client's versions %u..%u",
+			 (unsigned long)cfg->version, (unsigned)VERSION_MIN, (unsigned)VERSION_MAX);
+		protocol_error(t, why);
 		return;
 	}
 	if (t->applied && !addr_equal(&t->config.ipv4.addr, &cfg->ipv4.addr)) {
@@ -218,9 +257,7 @@ static void on_control(struct tunnel *t, const struct frame *f)
 	struct control_msg m;
 	char err[256], q[LOG_QUOTE_MAX(256)];
 	if (control_parse(f->payload, f->len, &m, err, sizeof(err)) != 0) {
-		log_warn("event=bad_control remote=%s error=%s", t->remote,
-			 log_quote(err, q, sizeof(q)));
-		channel_close(t->ch, false);
+		protocol_error(t, err);
 		return;
 	}
 	switch (m.type) {
@@ -256,8 +293,11 @@ static void on_frame(struct channel *ch, const struct frame *f, void *arg)
 		return;
 	}
 	if (t->state != ST_UP) {
-		/* No packet flows before config (PROTOCOL.md). */
+		/* No packet flows before config: one that does is a protocol
+		 * error (PROTOCOL.md 5.2), never written to the TUN. */
 		t->tun_write_drops++;
+		if (t->state == ST_WAIT_CONFIG)
+			protocol_error(t, "IP packet before config");
 		return;
 	}
 	ssize_t w = write(t->opt.tun_fd, f->payload, f->len);
@@ -281,6 +321,11 @@ static void on_closed(struct channel *ch, int err, const char *why, void *arg)
 		tls_conn_verify_error(channel_tls(ch), v, sizeof(v));
 		log_error("event=tls_failed remote=%s reason=%s", t->remote,
 			  log_quote(v, qv, sizeof(qv)));
+	} else if (err == -EPROTO) {
+		/* The channel found a malformed frame and sent bye protocol_error:
+		 * a broken server, worth more than an info line. */
+		log_warn("event=disconnected remote=%s error=%d why=%s", t->remote, err,
+			 log_quote(why ? why : "", q, sizeof(q)));
 	} else {
 		log_info("event=disconnected remote=%s error=%d why=%s", t->remote, err,
 			 log_quote(why ? why : "", q, sizeof(q)));

@@ -16,8 +16,9 @@ E2E_SCENARIOS = \
 	tests/e2e/keepalive.sh \
 	tests/e2e/kill9-cleanup.sh \
 	tests/e2e/privdrop.sh \
-	tests/e2e/server-crash.sh
+	tests/e2e/server-crash.sh \
+	tests/e2e/hostile-server.sh
 
 TESTS += $(E2E_SCENARIOS)
 EXTRA_DIST += $(E2E_SCENARIOS) tests/e2e/lib.sh tests/e2e/probe.py \
-	tests/e2e/inet-host.py
+	tests/e2e/inet-host.py tests/e2e/fake-server.py
