@@ -49,3 +49,12 @@ uint32_t backoff_next_ms(struct backoff *b)
 		hi = b->max_ms;
 	return (uint32_t)(lo + xorshift64(&b->rng) % (hi - lo + 1));
 }
+
+uint32_t backoff_after_loss_ms(struct backoff *b, uint64_t up_ms)
+{
+	if (up_ms >= BACKOFF_STABLE_MS) {
+		backoff_reset(b);
+		return 0;
+	}
+	return backoff_next_ms(b);
+}

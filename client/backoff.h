@@ -13,6 +13,10 @@
 
 #define BACKOFF_BASE_MS 1000u
 #define BACKOFF_MAX_MS	60000u
+/* A session that lasted this long was healthy: when it drops, try again at
+ * once (the common case is a network blip, and a resumed handshake takes a
+ * few milliseconds). A shorter one counts as a failure and waits. */
+#define BACKOFF_STABLE_MS 10000u
 
 struct backoff {
 	uint32_t base_ms, max_ms;
@@ -27,5 +31,8 @@ void backoff_reset(struct backoff *b);
 uint32_t backoff_nominal_ms(const struct backoff *b);
 /* The delay to wait before the next attempt, in milliseconds. */
 uint32_t backoff_next_ms(struct backoff *b);
+/* The delay after losing a session that had been up for up_ms: 0 for a
+ * stable one (and the schedule starts over), else backoff_next_ms. */
+uint32_t backoff_after_loss_ms(struct backoff *b, uint64_t up_ms);
 
 #endif

@@ -235,19 +235,25 @@ void connector_free(struct connector *c)
 	free(c);
 }
 
-void connector_start(struct connector *c, bool wait_first)
+static void start_round(struct connector *c, uint32_t delay_ms)
 {
 	cancel(c);
 	c->ri = 0;
 	c->ai = 0;
 	c->resolved = false;
-	if (wait_first) {
-		uint32_t ms = backoff_next_ms(&c->backoff);
-		log_info("event=reconnect_wait ms=%u", ms);
-		schedule(c, ms);
-	} else {
-		schedule(c, 0);
-	}
+	schedule(c, delay_ms);
+}
+
+void connector_start(struct connector *c)
+{
+	start_round(c, 0);
+}
+
+void connector_restart(struct connector *c, uint64_t up_ms)
+{
+	uint32_t ms = backoff_after_loss_ms(&c->backoff, up_ms);
+	log_info("event=reconnect_wait ms=%u session_up_ms=%llu", ms, (unsigned long long)up_ms);
+	start_round(c, ms);
 }
 
 void connector_next(struct connector *c)

@@ -43,9 +43,12 @@ struct connector *connector_new(struct event_base *base, const struct profile_re
 				const struct connector_callbacks *cb, void *arg);
 void connector_free(struct connector *c); /* NULL ok; closes an fd in progress */
 
-/* Starts a round at the first remote; with wait_first, after the next
- * backoff delay (a session was just lost). Cancels anything in progress. */
-void connector_start(struct connector *c, bool wait_first);
+/* Starts a round at the first remote, at once. Cancels anything in progress. */
+void connector_start(struct connector *c);
+/* A session that had been up for up_ms was lost: starts a round at the
+ * first remote, at once if the session was stable, else after the next
+ * backoff delay (backoff_after_loss_ms). */
+void connector_restart(struct connector *c, uint64_t up_ms);
 /* The connection handed out last failed before a session was set up (TLS
  * refused, no config): go on with the next address or remote. */
 void connector_next(struct connector *c);

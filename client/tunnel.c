@@ -47,6 +47,7 @@ struct tunnel {
 	bool applied; /* host changes for `config` are in place */
 	struct control_config config;
 	uint64_t since_us, last_rx_us, last_ping_us;
+	uint64_t up_since_us; /* when the tunnel last came up */
 	uint64_t ping_seq;
 	bool fatal_bye; /* the server's bye says a retry cannot help */
 	bool warned_unknown;
@@ -230,6 +231,7 @@ static void on_config(struct tunnel *t, const struct control_config *cfg)
 	log_config(t, cfg);
 	t->state = ST_UP;
 	t->last_ping_us = now_us();
+	t->up_since_us = t->last_ping_us;
 	connector_success(t->conn);
 }
 
@@ -348,7 +350,7 @@ static void on_closed(struct channel *ch, int err, const char *why, void *arg)
 	}
 	t->state = ST_CONNECTING;
 	if (was == ST_UP)
-		connector_start(t->conn, true);
+		connector_restart(t->conn, (now_us() - t->up_since_us) / 1000u);
 	else
 		connector_next(t->conn);
 }
@@ -506,7 +508,7 @@ void tunnel_start(struct tunnel *t)
 	event_add(t->tun_ev, NULL);
 	event_add(t->tick_ev, &sec);
 	t->state = ST_CONNECTING;
-	connector_start(t->conn, false);
+	connector_start(t->conn);
 }
 
 void tunnel_shutdown(struct tunnel *t)

@@ -83,6 +83,22 @@ START_TEST(degenerate_parameters)
 }
 END_TEST
 
+START_TEST(after_loss_of_stable_session_at_once)
+{
+	struct backoff b;
+	backoff_init(&b, BACKOFF_BASE_MS, BACKOFF_MAX_MS, 42);
+	/* a session that flaps (up for a moment, then lost) waits longer each time */
+	uint32_t first = backoff_after_loss_ms(&b, 100);
+	ck_assert_uint_ge(first, BACKOFF_BASE_MS * 3 / 4);
+	uint32_t second = backoff_after_loss_ms(&b, BACKOFF_STABLE_MS - 1);
+	ck_assert_uint_ge(second, BACKOFF_BASE_MS * 2 * 3 / 4);
+	/* a healthy one that drops is retried at once, and the schedule starts over */
+	ck_assert_uint_eq(backoff_after_loss_ms(&b, BACKOFF_STABLE_MS), 0);
+	ck_assert_uint_eq(backoff_nominal_ms(&b), BACKOFF_BASE_MS);
+	ck_assert_uint_eq(backoff_after_loss_ms(&b, 3600u * 1000u), 0);
+}
+END_TEST
+
 static Suite *backoff_suite(void)
 {
 	Suite *s = suite_create("client-backoff");
@@ -92,6 +108,7 @@ static Suite *backoff_suite(void)
 	tcase_add_test(tc, reset_starts_over);
 	tcase_add_test(tc, jitter_spreads);
 	tcase_add_test(tc, degenerate_parameters);
+	tcase_add_test(tc, after_loss_of_stable_session_at_once);
 	suite_add_tcase(s, tc);
 	return s;
 }
