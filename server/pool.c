@@ -37,6 +37,7 @@ struct pool {
 	struct ip_addr gateway4, gateway6;
 	uint64_t first, last; /* assignable offsets, inclusive */
 	uint8_t *taken;	      /* bitmap over offsets 0..last */
+	bool dirty;	      /* leases changed since the last save */
 	struct lease *leases;
 	size_t n_leases, cap_leases;
 	char *path;
@@ -345,6 +346,7 @@ int pool_lease(struct pool *pool, const char *cn, struct ip_addr *v4, struct ip_
 		l = add_lease(pool, cn, off);
 		if (l == NULL)
 			return -ENOMEM;
+		pool->dirty = true;
 	}
 	l->connected = true;
 	l->last_seen = (int64_t)time(NULL);
@@ -416,8 +418,10 @@ static void fsync_dir_of(const char *path)
 
 int pool_save(struct pool *pool, char *err, size_t err_len)
 {
-	if (pool->path == NULL)
+	if (pool->path == NULL) {
+		pool->dirty = false;
 		return 0;
+	}
 	json_t *root = leases_to_json(pool);
 	char *text = root ? json_dumps(root, JSON_INDENT(2)) : NULL;
 	json_decref(root);
@@ -445,15 +449,22 @@ int pool_save(struct pool *pool, char *err, size_t err_len)
 	close(fd);
 	if (rc == 0 && rename(tmp, pool->path) < 0)
 		rc = -errno;
-	if (rc < 0)
+	if (rc < 0) {
 		unlink(tmp);
-	else
+	} else {
 		fsync_dir_of(pool->path);
+		pool->dirty = false;
+	}
 out:
 	if (rc < 0 && err != NULL)
 		snprintf(err, err_len, "%s: cannot write leases: %s", pool->path, strerror(-rc));
 	free(text);
 	return rc;
+}
+
+bool pool_dirty(const struct pool *pool)
+{
+	return pool->dirty;
 }
 
 const struct ip_addr *pool_gateway4(const struct pool *pool)

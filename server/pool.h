@@ -66,6 +66,11 @@ int pool_lease(struct pool *pool, const char *cn, struct ip_addr *v4, struct ip_
 /* Marks cn's session ended; the lease is kept. Unknown cn: no-op. */
 void pool_release(struct pool *pool, const char *cn);
 
+/* True when a lease was created or reused since the last pool_save: the
+ * file no longer says who has which address. (A returning client's
+ * last-seen time alone does not count; it is written with the next save.) */
+bool pool_dirty(const struct pool *pool);
+
 /* Writes the leases file atomically (temporary file, fsync, rename). */
 int pool_save(struct pool *pool, char *err, size_t err_len);
 

@@ -2,6 +2,7 @@
  * session: one client connection (see session.h).
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -226,6 +227,35 @@ static void fill_config(struct session *s, uint32_t version, struct control_conf
 
 /* Takes over the CN from an older session, enforces max_clients, leases
  * addresses and registers them. 0, or a bye reason (> 0) with why set. */
+static void save_leases(evutil_socket_t fd, short what, void *arg)
+{
+	struct session_hub *hub = arg;
+	char err[256], q[LOG_QUOTE_MAX(256)];
+	if (pool_save(hub->pool, err, sizeof err) < 0)
+		log_warn("event=leases_save_failed error=%s", log_quote(err, q, sizeof q));
+	/* A save builds and frees a tree as large as the lease table: give the
+	 * freed heap back, or bursts of connects ratchet up idle memory. */
+	malloc_trim(0);
+}
+
+/* New leases are written within a second, not on every connect: a burst of
+ * a thousand clients costs a few writes instead of a thousand rewrites of an
+ * ever larger file. A crash inside that second loses only the newest
+ * leases; those clients most likely get the same free address again. */
+static void schedule_lease_save(struct session_hub *hub)
+{
+	if (hub->ev_save_leases == NULL)
+		hub->ev_save_leases = evtimer_new(hub->base, save_leases, hub);
+	if (hub->ev_save_leases == NULL) {
+		save_leases(-1, 0, hub);
+		return;
+	}
+	if (!evtimer_pending(hub->ev_save_leases, NULL)) {
+		struct timeval tv = {1, 0};
+		evtimer_add(hub->ev_save_leases, &tv);
+	}
+}
+
 static int admit(struct session *s, char *why, size_t why_len)
 {
 	struct session_hub *hub = s->hub;
@@ -263,9 +293,8 @@ static int admit(struct session *s, char *why, size_t why_len)
 	}
 	s->counted_client = true;
 	hub->n_clients++;
-	char err[256];
-	if (pool_save(hub->pool, err, sizeof err) < 0)
-		log_warn("event=leases_save_failed error=%s", quoted(err, why, why_len));
+	if (pool_dirty(hub->pool))
+		schedule_lease_save(hub);
 	return 0;
 }
 
@@ -468,6 +497,10 @@ void session_free_all(struct session_hub *hub)
 	hub->on_drained = NULL;
 	while (hub->head != NULL)
 		on_free(-1, 0, hub->head);
+	if (hub->ev_save_leases != NULL) {
+		event_free(hub->ev_save_leases); /* the caller saves the leases at exit */
+		hub->ev_save_leases = NULL;
+	}
 }
 
 size_t session_kick_revoked(struct session_hub *hub)

@@ -42,9 +42,10 @@ struct session_hub {
 	struct sessions *table;
 	struct tunio *tun;
 	struct listener *listener;
-	struct session *head; /* every session not yet freed */
-	size_t n_sessions;    /* in head */
-	size_t n_clients;     /* sessions past hello holding a lease */
+	struct session *head;	      /* every session not yet freed */
+	struct event *ev_save_leases; /* pending debounced lease save, lazily made */
+	size_t n_sessions;	      /* in head */
+	size_t n_clients;	      /* sessions past hello holding a lease */
 	/* Called (from the loop) when the last session is freed while
 	 * shutting_down is set. */
 	bool shutting_down;

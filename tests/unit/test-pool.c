@@ -433,6 +433,27 @@ START_TEST(save_to_unwritable_place_reports)
 }
 END_TEST
 
+START_TEST(dirty_only_when_leases_change)
+{
+	struct ip_prefix v4 = prefix("10.8.0.0/30");
+	char err[256];
+	struct ip_addr a;
+	struct pool *p = pool_new(&v4, NULL, leases, err, sizeof(err));
+	ck_assert(!pool_dirty(p));
+	ck_assert_int_eq(pool_lease(p, "alice", &a, NULL), 0);
+	ck_assert(pool_dirty(p)); /* a new lease */
+	ck_assert_int_eq(pool_save(p, err, sizeof(err)), 0);
+	ck_assert(!pool_dirty(p));
+	pool_release(p, "alice");
+	ck_assert_int_eq(pool_lease(p, "alice", &a, NULL), 0);
+	ck_assert(!pool_dirty(p)); /* the same lease again */
+	pool_release(p, "alice");
+	ck_assert_int_eq(pool_lease(p, "bob", &a, NULL), 0);
+	ck_assert(pool_dirty(p)); /* alice's address passed to bob */
+	pool_free(p);
+}
+END_TEST
+
 static Suite *pool_suite(void)
 {
 	Suite *s = suite_create("pool");
@@ -449,6 +470,7 @@ static Suite *pool_suite(void)
 	tcase_add_test(tc, lease_file_hostile);
 	tcase_add_test(tc, lease_file_stale_entries_dropped);
 	tcase_add_test(tc, save_to_unwritable_place_reports);
+	tcase_add_test(tc, dirty_only_when_leases_change);
 	tcase_add_test(tc, buffer_hostile_refused);
 	tcase_add_test(tc, buffer_not_nul_terminated);
 	tcase_add_test(tc, buffer_cn_limits_and_duplicates);
