@@ -12,3 +12,4 @@ tests_bench_bench_force_suite_so_CFLAGS = $(AM_CFLAGS) -fPIC
 tests_bench_bench_force_suite_so_LDFLAGS = -shared
 tests_bench_bench_force_suite_so_LDADD = -ldl
 EXTRA_DIST += tests/bench/run tests/bench/report.py
+EXTRA_DIST += tests/bench/results
