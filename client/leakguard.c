@@ -12,30 +12,6 @@
 
 #define LEAKGUARD_RULESET_MAX 1024
 
-static int check_table(const char **table, char *err, size_t len)
-{
-	if (!*table)
-		*table = LEAKGUARD_TABLE_DEFAULT;
-	if (!nftables_name_valid(*table)) {
-		errbuf_set(err, len,
-			   "leakguard: invalid table name \"%.40s\" (want a letter, then up to 30 "
-			   "of [A-Za-z0-9_])",
-			   *table);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static void prefix_nft_error(char *err, size_t len, const char *what, const char *table)
-{
-	char nft[512];
-
-	if (!err || len == 0)
-		return;
-	snprintf(nft, sizeof(nft), "%s", err);
-	errbuf_set(err, len, "leakguard: %s table %s: %s", what, table, nft);
-}
-
 int leakguard_block_ipv6(const char *table, const char *tun_ifname, const struct ip_addr *server,
 			 char *err, size_t len)
 {
@@ -45,7 +21,7 @@ int leakguard_block_ipv6(const char *table, const char *tun_ifname, const struct
 
 	if (err && len > 0)
 		err[0] = '\0';
-	r = check_table(&table, err, len);
+	r = nftables_table_name(&table, LEAKGUARD_TABLE_DEFAULT, "leakguard", err, len);
 	if (r < 0)
 		return r;
 	if (!tun_name_valid(tun_ifname, false)) {
@@ -89,7 +65,7 @@ int leakguard_block_ipv6(const char *table, const char *tun_ifname, const struct
 	}
 	r = nftables_run(text, err, len);
 	if (r < 0)
-		prefix_nft_error(err, len, "setting up", table);
+		nftables_error_context(err, len, "leakguard", "setting up", table);
 	return r;
 }
 
@@ -100,13 +76,13 @@ int leakguard_remove(const char *table, char *err, size_t len)
 
 	if (err && len > 0)
 		err[0] = '\0';
-	r = check_table(&table, err, len);
+	r = nftables_table_name(&table, LEAKGUARD_TABLE_DEFAULT, "leakguard", err, len);
 	if (r < 0)
 		return r;
 	/* "add" first: libnftables has no "delete if exists". */
 	snprintf(text, sizeof(text), "add table ip6 %s\ndelete table ip6 %s\n", table, table);
 	r = nftables_run(text, err, len);
 	if (r < 0)
-		prefix_nft_error(err, len, "removing", table);
+		nftables_error_context(err, len, "leakguard", "removing", table);
 	return r;
 }

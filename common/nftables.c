@@ -1,4 +1,5 @@
 /* libnftables glue. See nftables.h. */
+#include "errbuf.h"
 #include "nftables.h"
 
 #include <errno.h>
@@ -121,4 +122,29 @@ bool nftables_name_valid(const char *name)
 			return false;
 	}
 	return true;
+}
+
+int nftables_table_name(const char **table, const char *deflt, const char *who, char *err,
+			size_t err_len)
+{
+	if (*table == NULL)
+		*table = deflt;
+	if (!nftables_name_valid(*table)) {
+		errbuf_set(err, err_len,
+			   "%s: invalid table name \"%.40s\" (want a letter, then up to 30 of "
+			   "[A-Za-z0-9_])",
+			   who, *table);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void nftables_error_context(char *err, size_t err_len, const char *who, const char *what,
+			    const char *table)
+{
+	char nft[512];
+	if (err == NULL || err_len == 0)
+		return;
+	snprintf(nft, sizeof(nft), "%s", err);
+	errbuf_set(err, err_len, "%s: %s table %s: %s", who, what, table, nft);
 }

@@ -24,4 +24,13 @@ int nftables_run_output(const char *ruleset, char *out, size_t out_len, char *er
 #define NFTABLES_NAME_MAX 31
 bool nftables_name_valid(const char *name);
 
+/* For the modules that own a table (who: "nat", "leakguard"): replaces a NULL
+ * *table with deflt and checks the name. 0, or -EINVAL with err naming it. */
+int nftables_table_name(const char **table, const char *deflt, const char *who, char *err,
+			size_t err_len);
+
+/* Puts "WHO: WHAT table TABLE: " in front of the libnftables error in err. */
+void nftables_error_context(char *err, size_t err_len, const char *who, const char *what,
+			    const char *table);
+
 #endif

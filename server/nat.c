@@ -13,30 +13,6 @@
 /* Long enough for both tables with the longest names and IPv6 prefixes. */
 #define NAT_RULESET_MAX 2048
 
-static void prefix_nft_error(char *err, size_t len, const char *what, const char *table)
-{
-	char nft[512];
-
-	if (!err || len == 0)
-		return;
-	snprintf(nft, sizeof(nft), "%s", err);
-	errbuf_set(err, len, "nat: %s table %s: %s", what, table, nft);
-}
-
-static int check_table(const char **table, char *err, size_t len)
-{
-	if (!*table)
-		*table = NAT_TABLE_DEFAULT;
-	if (!nftables_name_valid(*table)) {
-		errbuf_set(err, len,
-			   "nat: invalid table name \"%.40s\" (want a letter, then up to 30 of "
-			   "[A-Za-z0-9_])",
-			   *table);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 /* Formats pool (of family) as its network prefix, so rule text never holds
  * anything but addr_prefix_format() output. */
 static int pool_text(const struct ip_prefix *pool, int family, const char *name, char *buf,
@@ -102,7 +78,7 @@ int nat_setup(const char *table, const struct ip_prefix *pool4, const struct ip_
 
 	if (err && len > 0)
 		err[0] = '\0';
-	r = check_table(&table, err, len);
+	r = nftables_table_name(&table, NAT_TABLE_DEFAULT, "nat", err, len);
 	if (r < 0)
 		return r;
 	if (out_ifname && *out_ifname && !tun_name_valid(out_ifname, false)) {
@@ -130,7 +106,7 @@ int nat_setup(const char *table, const struct ip_prefix *pool4, const struct ip_
 	}
 	r = nftables_run(text, err, len);
 	if (r < 0)
-		prefix_nft_error(err, len, "setting up", table);
+		nftables_error_context(err, len, "nat", "setting up", table);
 	return r;
 }
 
@@ -142,7 +118,7 @@ int nat_remove(const char *table, char *err, size_t len)
 
 	if (err && len > 0)
 		err[0] = '\0';
-	r = check_table(&table, err, len);
+	r = nftables_table_name(&table, NAT_TABLE_DEFAULT, "nat", err, len);
 	if (r < 0)
 		return r;
 	if (table_text(text, sizeof(text), &used, "ip", table, NULL, NULL) < 0 ||
@@ -150,6 +126,6 @@ int nat_remove(const char *table, char *err, size_t len)
 		return -ENOSPC; /* cannot happen: names are at most 31 chars */
 	r = nftables_run(text, err, len);
 	if (r < 0)
-		prefix_nft_error(err, len, "removing", table);
+		nftables_error_context(err, len, "nat", "removing", table);
 	return r;
 }
