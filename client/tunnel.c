@@ -184,21 +184,27 @@ static void log_config(const struct tunnel *t, const struct control_config *c)
  * received behind the bad one are not delivered: the channel stops
  * delivering once it is closing.
  */
-static void protocol_error(struct tunnel *t, const char *why)
+/* Says goodbye with reason and message (cut to the 255 bytes the protocol
+ * allows) and closes gracefully, so the bye is flushed first. */
+static void send_bye(struct tunnel *t, enum bye_reason reason, const char *why)
 {
-	char q[LOG_QUOTE_MAX(256)];
-	log_warn("event=protocol_error remote=%s error=%s action=bye", t->remote,
-		 log_quote(why, q, sizeof(q)));
 	struct control_msg m = {.type = CONTROL_BYE};
-	m.u.bye.reason = BYE_PROTOCOL_ERROR;
+	m.u.bye.reason = reason;
 	snprintf(m.u.bye.reason_text, sizeof(m.u.bye.reason_text), "%s",
-		 control_bye_reason_name(BYE_PROTOCOL_ERROR));
-	/* Cut to the 255 bytes the protocol allows; parser messages are ASCII. */
+		 control_bye_reason_name(reason));
 	snprintf(m.u.bye.message, sizeof(m.u.bye.message), "%s", why);
 	int rc = channel_send_control(t->ch, &m);
 	if (rc != 0)
 		log_warn("event=control_send_failed type=bye error=\"%s\"", strerror(-rc));
 	channel_close(t->ch, true);
+}
+
+static void protocol_error(struct tunnel *t, const char *why)
+{
+	char q[LOG_QUOTE_MAX(256)];
+	log_warn("event=protocol_error remote=%s error=%s action=bye", t->remote,
+		 log_quote(why, q, sizeof(q)));
+	send_bye(t, BYE_PROTOCOL_ERROR, why);
 }
 
 static void on_config(struct tunnel *t, const struct control_config *cfg)
@@ -224,7 +230,8 @@ static void on_config(struct tunnel *t, const struct control_config *cfg)
 			 addr_format(&cfg->ipv4.addr, b, sizeof(b)));
 	}
 	if (apply_config(t, cfg) != 0) {
-		channel_close(t->ch, false);
+		/* PROTOCOL.md 4.3: tell the server why before leaving. */
+		send_bye(t, BYE_CLIENT_EXIT, "cannot apply config");
 		stop(t, 1);
 		return;
 	}
@@ -518,13 +525,8 @@ void tunnel_shutdown(struct tunnel *t)
 	t->shutting_down = true;
 	connector_stop(t->conn);
 	if (t->ch != NULL && channel_is_open(t->ch)) {
-		struct control_msg m = {.type = CONTROL_BYE};
-		m.u.bye.reason = BYE_CLIENT_EXIT;
-		snprintf(m.u.bye.reason_text, sizeof(m.u.bye.reason_text), "%s",
-			 control_bye_reason_name(BYE_CLIENT_EXIT));
-		channel_send_control(t->ch, &m);
 		t->state = ST_CLOSING;
-		channel_close(t->ch, true);
+		send_bye(t, BYE_CLIENT_EXIT, "client stopping");
 		return;
 	}
 	if (t->ch != NULL) {

@@ -63,6 +63,8 @@ check "iperf3 5 s client -> internet through the tunnel" iperf ""
 check "iperf3 5 s internet -> client through the tunnel" iperf -R
 
 e2e_client_stop c1 || fail "client exits within 5 s of SIGTERM"
+check "the client said goodbye (bye client_exit) and the server logged it" \
+	grep -q "client said bye client_exit" "$E2E_DIR/server.log"
 net_state "$C" >"$E2E_DIR/after"
 same_state() {
 	diff -u "$E2E_DIR/before" "$E2E_DIR/after"
