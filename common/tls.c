@@ -39,8 +39,6 @@
 #define TICKET_LIFETIME (6 * 3600)
 /* PKI files are small; anything bigger is a mistake, not a certificate. */
 #define MAX_PKI_FILE (1024 * 1024)
-#define MAX_SUITES   16
-#define MAX_CN	     64
 
 static const int default_suites[] = {
     MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
@@ -66,43 +64,7 @@ static const int sig_hashes[] = {
     MBEDTLS_MD_NONE,
 };
 
-struct tls_config {
-	enum tls_role role;
-	mbedtls_ssl_config conf;
-	mbedtls_entropy_context entropy;
-	mbedtls_ctr_drbg_context drbg;
-	mbedtls_x509_crt ca;
-	mbedtls_x509_crt cert;
-	mbedtls_pk_context key;
-	mbedtls_x509_crl *crl; /* NULL: none; swapped whole on reload */
-	char *crl_file;
-	mbedtls_ssl_ticket_context ticket;
-	int suites[MAX_SUITES + 1];
-	const char *alpn[2];
-	/* client */
-	char *server_name;
-	bool server_is_ip;
-	unsigned char server_ip[16];
-	size_t server_ip_len;
-	mbedtls_ssl_session session;
-	bool have_session;
-};
-
-struct tls_conn {
-	struct tls_config *cfg;
-	mbedtls_ssl_context ssl;
-	int fd;
-	int sys_errno;	/* errno of the last failed send/recv */
-	int hs_err;	/* what the failed handshake returned */
-	int last_err;	/* the last failure of read/write/close_notify */
-	uint32_t flags; /* verification flags after our callback */
-	bool verified;	/* the verify callback ran: a full handshake */
-	bool established;
-	bool resumed;
-	const char *reason; /* our own refusal, when we set BADCERT_OTHER */
-	char peer_cn[MAX_CN + 1];
-	bool have_cn;
-};
+#include "tls-private.h"
 
 static void mbed_text(int ret, char *buf, size_t len)
 {
@@ -334,8 +296,8 @@ static int set_suites(struct tls_config *cfg, const int *wanted, char *err, size
 		wanted = default_suites;
 	size_t n = 0;
 	for (; wanted[n] != 0; n++) {
-		if (n >= MAX_SUITES) {
-			errbuf_set(err, len, "more than %d ciphersuites", MAX_SUITES);
+		if (n >= TLS_MAX_SUITES) {
+			errbuf_set(err, len, "more than %d ciphersuites", TLS_MAX_SUITES);
 			return -EINVAL;
 		}
 		bool allowed = false;
@@ -681,7 +643,7 @@ static bool extract_cn(const mbedtls_x509_crt *crt, char *out, size_t outlen)
 			return false;
 		val = &n->val;
 	}
-	if (val == NULL || val->len == 0 || val->len > MAX_CN || val->len >= outlen)
+	if (val == NULL || val->len == 0 || val->len > TLS_MAX_CN || val->len >= outlen)
 		return false;
 	for (size_t i = 0; i < val->len; i++)
 		if (val->p[i] < 0x20 || val->p[i] > 0x7e)
@@ -897,182 +859,4 @@ const char *tls_conn_alpn(const struct tls_conn *conn)
 bool tls_conn_resumed(const struct tls_conn *conn)
 {
 	return conn->established && conn->resumed;
-}
-
-/* ---- explaining failures ---- */
-
-static const char *alert_name(unsigned char a)
-{
-	switch (a) {
-	case MBEDTLS_SSL_ALERT_MSG_HANDSHAKE_FAILURE:
-		return "handshake failure";
-	case MBEDTLS_SSL_ALERT_MSG_BAD_CERT:
-		return "bad certificate";
-	case MBEDTLS_SSL_ALERT_MSG_UNSUPPORTED_CERT:
-		return "unsupported certificate (key usage)";
-	case MBEDTLS_SSL_ALERT_MSG_CERT_REVOKED:
-		return "certificate revoked";
-	case MBEDTLS_SSL_ALERT_MSG_CERT_EXPIRED:
-		return "certificate expired";
-	case MBEDTLS_SSL_ALERT_MSG_CERT_UNKNOWN:
-		return "certificate unknown";
-	case MBEDTLS_SSL_ALERT_MSG_UNKNOWN_CA:
-		return "unknown CA";
-	case MBEDTLS_SSL_ALERT_MSG_ACCESS_DENIED:
-		return "access denied";
-	case MBEDTLS_SSL_ALERT_MSG_PROTOCOL_VERSION:
-		return "protocol version";
-	case MBEDTLS_SSL_ALERT_MSG_INSUFFICIENT_SECURITY:
-		return "insufficient security";
-	case MBEDTLS_SSL_ALERT_MSG_NO_APPLICATION_PROTOCOL:
-		return "no application protocol (ALPN)";
-	case MBEDTLS_SSL_ALERT_MSG_DECODE_ERROR:
-		return "decode error";
-	case MBEDTLS_SSL_ALERT_MSG_DECRYPT_ERROR:
-		return "decrypt error";
-	case MBEDTLS_SSL_ALERT_MSG_ILLEGAL_PARAMETER:
-		return "illegal parameter";
-	default:
-		return "other";
-	}
-}
-
-/* Appends "; text" (or text) to buf. */
-static void add_reason(char *buf, size_t len, const char *text)
-{
-	size_t used = strlen(buf);
-	if (used + 1 >= len)
-		return;
-	snprintf(buf + used, len - used, "%s%s", used ? "; " : "", text);
-}
-
-static void explain_flags(const struct tls_conn *c, uint32_t f, char *buf, size_t len)
-{
-	const bool client = c->cfg->role == TLS_CLIENT;
-	char tmp[320];
-	if ((f & MBEDTLS_X509_BADCERT_OTHER) && c->reason != NULL)
-		add_reason(buf, len, c->reason);
-	if (f & MBEDTLS_X509_BADCERT_NOT_TRUSTED)
-		add_reason(buf, len, "certificate not signed by the trusted CA");
-	if (f & MBEDTLS_X509_BADCERT_EXPIRED)
-		add_reason(buf, len, "certificate expired");
-	if (f & MBEDTLS_X509_BADCERT_FUTURE)
-		add_reason(buf, len, "certificate not yet valid");
-	if (f & MBEDTLS_X509_BADCERT_REVOKED)
-		add_reason(buf, len, "certificate revoked");
-	if (f & MBEDTLS_X509_BADCERT_CN_MISMATCH) {
-		snprintf(tmp, sizeof(tmp), "server certificate is not valid for name %s",
-			 c->cfg->server_name ? c->cfg->server_name : "?");
-		add_reason(buf, len, tmp);
-	}
-	if (f & MBEDTLS_X509_BADCERT_EXT_KEY_USAGE)
-		add_reason(buf, len,
-			   client ? "certificate lacks extendedKeyUsage serverAuth"
-				  : "certificate lacks extendedKeyUsage clientAuth");
-	if (f & MBEDTLS_X509_BADCERT_KEY_USAGE)
-		add_reason(buf, len, "certificate keyUsage does not allow this key exchange");
-	if (f & (MBEDTLS_X509_BADCERT_BAD_MD | MBEDTLS_X509_BADCERT_BAD_PK |
-		 MBEDTLS_X509_BADCERT_BAD_KEY))
-		add_reason(buf, len, "certificate uses a weak or unsupported algorithm or key");
-	if (f & MBEDTLS_X509_BADCRL_NOT_TRUSTED)
-		add_reason(buf, len, "CRL not signed by the trusted CA");
-	if (f & MBEDTLS_X509_BADCRL_EXPIRED)
-		add_reason(buf, len, "CRL expired");
-	if (f & MBEDTLS_X509_BADCRL_FUTURE)
-		add_reason(buf, len, "CRL not yet valid");
-	if (f & MBEDTLS_X509_BADCERT_MISSING)
-		add_reason(buf, len, "peer sent no certificate");
-	if (buf[0] == '\0') {
-		snprintf(tmp, sizeof(tmp), "certificate verification failed (flags 0x%08x)",
-			 (unsigned)f);
-		add_reason(buf, len, tmp);
-	}
-}
-
-const char *tls_conn_verify_error(const struct tls_conn *conn, char *buf, size_t len)
-{
-	if (buf == NULL || len == 0)
-		return "";
-	buf[0] = '\0';
-	if (conn == NULL)
-		return buf;
-	const mbedtls_ssl_context *ssl = &conn->ssl;
-	int e = conn->hs_err != 0 ? conn->hs_err : conn->last_err;
-	if (e == TLS_ERR_NO_ALPN || e == TLS_ERR_RESUMED_CERT) {
-		snprintf(buf, len, "%s", conn->reason ? conn->reason : "refused");
-		return buf;
-	}
-	if (e == MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE) {
-		snprintf(buf, len, "peer sent no certificate");
-		return buf;
-	}
-	uint32_t f = conn->flags;
-	if (e == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED || e == MBEDTLS_ERR_SSL_BAD_HS_CERTIFICATE) {
-		uint32_t r = mbedtls_ssl_get_verify_result(ssl);
-		if (r != (uint32_t)-1)
-			f |= r;
-	}
-	if (f != 0 &&
-	    (e == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED || e == MBEDTLS_ERR_SSL_BAD_HS_CERTIFICATE)) {
-		explain_flags(conn, f, buf, len);
-		return buf;
-	}
-	/* mbedTLS refuses a ClientHello whose ALPN list lacks ours with this
-	 * alert; 2.28 has no getter, so read the record it just sent. */
-	if (e == MBEDTLS_ERR_SSL_BAD_HS_CLIENT_HELLO && ssl->out_msgtype == MBEDTLS_SSL_MSG_ALERT &&
-	    ssl->out_msg != NULL &&
-	    ssl->out_msg[1] == MBEDTLS_SSL_ALERT_MSG_NO_APPLICATION_PROTOCOL) {
-		snprintf(buf, len, "peer did not offer ALPN %s", TLS_ALPN);
-		return buf;
-	}
-	if (e == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE && ssl->in_msg != NULL) {
-		unsigned char a = ssl->in_msg[1];
-		snprintf(buf, len, "peer refused the handshake: %s (alert %u)", alert_name(a),
-			 (unsigned)a);
-		return buf;
-	}
-	if (e == 0) {
-		snprintf(buf, len, "no error");
-		return buf;
-	}
-	if (conn->hs_err != 0 && e == MBEDTLS_ERR_SSL_CONN_EOF) {
-		snprintf(buf, len, "peer closed the connection during the handshake");
-		return buf;
-	}
-	char text[160];
-	tls_strerror(e, text, sizeof(text));
-	if (conn->sys_errno != 0)
-		snprintf(buf, len, "%s: %s", text, strerror(conn->sys_errno));
-	else
-		snprintf(buf, len, "%s", text);
-	return buf;
-}
-
-void tls_strerror(int err, char *buf, size_t len)
-{
-	if (buf == NULL || len == 0)
-		return;
-	switch (err) {
-	case TLS_WANT_READ:
-		snprintf(buf, len, "TLS would block reading");
-		return;
-	case TLS_WANT_WRITE:
-		snprintf(buf, len, "TLS would block writing");
-		return;
-	case TLS_ERR_NO_ALPN:
-		snprintf(buf, len, "no ALPN %s agreed", TLS_ALPN);
-		return;
-	case TLS_ERR_RESUMED_CERT:
-		snprintf(buf, len, "resumed session's certificate no longer valid");
-		return;
-	case TLS_ERR_ALLOC:
-		snprintf(buf, len, "out of memory");
-		return;
-	default:
-		break;
-	}
-	mbedtls_strerror(err, buf, len);
-	size_t used = strlen(buf);
-	if (used + 1 < len)
-		snprintf(buf + used, len - used, " (-0x%04x)", (unsigned)-err);
 }
