@@ -229,10 +229,13 @@ fail:
 	return rc < 0 ? rc : -EIO;
 }
 
-static int setup_nat(struct server *srv, char *err, size_t len)
+/* The server routes clients' packets beyond itself when it NATs them, and
+ * also without NAT when it pushes routes or the default route (an office
+ * gateway whose LAN routes the pool back): all of that needs forwarding. */
+static int setup_forwarding(struct server *srv, char *err, size_t len)
 {
 	const struct server_config *c = &srv->cfg;
-	if (c->nat_ifname[0] == '\0')
+	if (c->nat_ifname[0] == '\0' && !c->redirect_gateway && c->n_routes == 0)
 		return 0;
 	int rc = sysctl_write("net/ipv4/ip_forward", "1");
 	if (rc == 0 && c->has_pool6)
@@ -241,9 +244,17 @@ static int setup_nat(struct server *srv, char *err, size_t len)
 		snprintf(err, len, "cannot enable IP forwarding: %s", strerror(-rc));
 		return rc;
 	}
+	return 0;
+}
+
+static int setup_nat(struct server *srv, char *err, size_t len)
+{
+	const struct server_config *c = &srv->cfg;
+	if (c->nat_ifname[0] == '\0')
+		return 0;
 	char e[512];
-	rc = nat_setup(c->nat_table, &c->pool4, c->has_pool6 ? &c->pool6 : NULL, c->nat_ifname, e,
-		       sizeof e);
+	int rc = nat_setup(c->nat_table, &c->pool4, c->has_pool6 ? &c->pool6 : NULL, c->nat_ifname,
+			   e, sizeof e);
 	if (rc < 0) {
 		snprintf(err, len, "NAT: %s", e);
 		return rc;
@@ -318,7 +329,9 @@ static int start(struct server *srv, char *err, size_t len)
 	int rc = setup_tun(srv, err, len);
 	if (rc < 0)
 		return rc;
-	rc = setup_nat(srv, err, len);
+	rc = setup_forwarding(srv, err, len);
+	if (rc == 0)
+		rc = setup_nat(srv, err, len);
 	if (rc < 0)
 		return rc;
 	srv->hub = (struct session_hub){
