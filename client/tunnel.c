@@ -188,11 +188,8 @@ static void log_config(const struct tunnel *t, const struct control_config *c)
  * allows) and closes gracefully, so the bye is flushed first. */
 static void send_bye(struct tunnel *t, enum bye_reason reason, const char *why)
 {
-	struct control_msg m = {.type = CONTROL_BYE};
-	m.u.bye.reason = reason;
-	snprintf(m.u.bye.reason_text, sizeof(m.u.bye.reason_text), "%s",
-		 control_bye_reason_name(reason));
-	snprintf(m.u.bye.message, sizeof(m.u.bye.message), "%s", why);
+	struct control_msg m;
+	control_bye_init(&m, reason, why);
 	int rc = channel_send_control(t->ch, &m);
 	if (rc != 0)
 		log_warn("event=control_send_failed type=bye error=\"%s\"", strerror(-rc));

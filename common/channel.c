@@ -214,10 +214,7 @@ static void begin_close(struct channel *ch, int err, const char *fmt, ...)
 static void protocol_error(struct channel *ch, const char *why)
 {
 	struct control_msg m;
-	memset(&m, 0, sizeof m);
-	m.type = CONTROL_BYE;
-	m.u.bye.reason = BYE_PROTOCOL_ERROR;
-	snprintf(m.u.bye.message, sizeof m.u.bye.message, "%s", why);
+	control_bye_init(&m, BYE_PROTOCOL_ERROR, why);
 	channel_send_control(ch, &m);
 	begin_close(ch, -EPROTO, "protocol error: %s", why);
 }

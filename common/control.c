@@ -697,3 +697,11 @@ out:
 	json_decref(o);
 	return rc;
 }
+
+void control_bye_init(struct control_msg *m, enum bye_reason reason, const char *message)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = CONTROL_BYE;
+	m->u.bye.reason = reason;
+	snprintf(m->u.bye.message, sizeof(m->u.bye.message), "%s", message ? message : "");
+}

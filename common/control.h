@@ -132,6 +132,9 @@ int control_parse(const uint8_t *payload, size_t len, struct control_msg *out, c
  */
 int control_encode(const struct control_msg *m, uint8_t *out, size_t cap);
 
+/* Fills m with a bye of this reason; message (NULL: none) is cut to the 255
+ * bytes the protocol allows. */
+void control_bye_init(struct control_msg *m, enum bye_reason reason, const char *message);
 /* Wire strings: "shutdown", ..., "client_exit"; "unknown" for BYE_UNKNOWN/out of range. */
 const char *control_bye_reason_name(enum bye_reason r);
 /* "shutdown" -> BYE_SHUTDOWN ...; anything else -> BYE_UNKNOWN. s may be NULL. */

@@ -108,10 +108,7 @@ static void end(struct session *s, bool graceful, const char *fmt, ...)
 static void send_bye(struct session *s, enum bye_reason reason, const char *message)
 {
 	struct control_msg m;
-	memset(&m, 0, sizeof m);
-	m.type = CONTROL_BYE;
-	m.u.bye.reason = reason;
-	snprintf(m.u.bye.message, sizeof m.u.bye.message, "%s", message ? message : "");
+	control_bye_init(&m, reason, message);
 	channel_send_control(s->ch, &m);
 	channel_flush(s->ch);
 }

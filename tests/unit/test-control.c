@@ -805,6 +805,33 @@ START_TEST(negotiate)
 }
 END_TEST
 
+START_TEST(bye_init_roundtrip_and_cut)
+{
+	char long_msg[300];
+	memset(long_msg, 'x', sizeof(long_msg) - 1);
+	long_msg[sizeof(long_msg) - 1] = '\0';
+	struct control_msg m, back;
+	uint8_t wire[CONTROL_MAX_PAYLOAD];
+	char why[256];
+
+	control_bye_init(&m, BYE_CLIENT_EXIT, long_msg);
+	int n = control_encode(&m, wire, sizeof(wire));
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(control_parse(wire, (size_t)n, &back, why, sizeof(why)), 0);
+	ck_assert_int_eq(back.type, CONTROL_BYE);
+	ck_assert_int_eq(back.u.bye.reason, BYE_CLIENT_EXIT);
+	ck_assert_str_eq(back.u.bye.reason_text, "client_exit");
+	ck_assert_uint_eq(strlen(back.u.bye.message), 255);
+
+	control_bye_init(&m, BYE_PROTOCOL_ERROR, NULL);
+	n = control_encode(&m, wire, sizeof(wire));
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(control_parse(wire, (size_t)n, &back, why, sizeof(why)), 0);
+	ck_assert_int_eq(back.u.bye.reason, BYE_PROTOCOL_ERROR);
+	ck_assert_str_eq(back.u.bye.message, "");
+}
+END_TEST
+
 static Suite *control_suite(void)
 {
 	Suite *s = suite_create("control");
@@ -834,6 +861,7 @@ static Suite *control_suite(void)
 	tcase_add_test(tc, encode_roundtrip_config);
 	tcase_add_test(tc, encode_roundtrip_ping_bye);
 	tcase_add_test(tc, negotiate);
+	tcase_add_test(tc, bye_init_roundtrip_and_cut);
 	suite_add_tcase(s, tc);
 	return s;
 }
