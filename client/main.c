@@ -25,7 +25,7 @@
 
 struct options {
 	const char *profile, *remote, *tun, *state_dir;
-	bool no_dns, cleanup;
+	bool no_dns, cleanup, no_offload;
 	enum log_level level;
 };
 
@@ -40,7 +40,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: tlsvpn-client -p PROFILE [--remote NAME|HOST[:PORT]] [--no-dns]\n"
-		"                     [--tun NAME] [--state-dir DIR] [-v | --log-level LEVEL]\n"
+		"                     [--tun NAME] [--no-offload] [--state-dir DIR]\n"
+		"                     [-v | --log-level LEVEL]\n"
 		"       tlsvpn-client --cleanup [--state-dir DIR]\n"
 		"       tlsvpn-client --help | --version\n"
 		"\n"
@@ -49,6 +50,7 @@ static void usage(FILE *f)
 		"                       host[:port] SEL (still verified as the profile's server)\n"
 		"      --no-dns         leave /etc/resolv.conf alone\n"
 		"      --tun NAME       TUN device name or template (default tlsvpn%%d)\n"
+		"      --no-offload     no TCP segmentation offload on the TUN, no GSO frames\n"
 		"      --state-dir DIR  where host changes are recorded (default %s)\n"
 		"      --cleanup        undo what a killed client left behind, then exit\n"
 		"  -v, --verbose        log at debug level\n"
@@ -60,12 +62,21 @@ static void usage(FILE *f)
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
-	enum { OPT_REMOTE = 256, OPT_NO_DNS, OPT_TUN, OPT_STATE_DIR, OPT_CLEANUP, OPT_LEVEL };
+	enum {
+		OPT_REMOTE = 256,
+		OPT_NO_DNS,
+		OPT_TUN,
+		OPT_NO_OFFLOAD,
+		OPT_STATE_DIR,
+		OPT_CLEANUP,
+		OPT_LEVEL
+	};
 	static const struct option longopts[] = {
 	    {"profile", required_argument, NULL, 'p'},
 	    {"remote", required_argument, NULL, OPT_REMOTE},
 	    {"no-dns", no_argument, NULL, OPT_NO_DNS},
 	    {"tun", required_argument, NULL, OPT_TUN},
+	    {"no-offload", no_argument, NULL, OPT_NO_OFFLOAD},
 	    {"state-dir", required_argument, NULL, OPT_STATE_DIR},
 	    {"cleanup", no_argument, NULL, OPT_CLEANUP},
 	    {"verbose", no_argument, NULL, 'v'},
@@ -94,6 +105,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 				return 2;
 			}
 			o->tun = optarg;
+			break;
+		case OPT_NO_OFFLOAD:
+			o->no_offload = true;
 			break;
 		case OPT_STATE_DIR:
 			o->state_dir = optarg;
@@ -205,6 +219,7 @@ static uint64_t random_seed(void)
 struct host {
 	struct netlink *nl;
 	int tun_fd;
+	bool tun_offload;
 	char tun[TUN_NAME_MAX + 1];
 	char leak_table[64];
 	struct undo *undo;
@@ -223,7 +238,9 @@ static int host_setup(const struct options *o, struct host *h)
 	int n = undo_cleanup_stale(o->state_dir, h->nl, &failures);
 	if (n > 0)
 		log_info("event=stale_state_undone journals=%d failed_changes=%zu", n, failures);
-	h->tun_fd = tun_open(o->tun, h->tun, sizeof(h->tun), err, sizeof(err));
+	h->tun_fd = o->no_offload ? tun_open(o->tun, h->tun, sizeof(h->tun), err, sizeof(err))
+				  : tun_open_offload(o->tun, h->tun, sizeof(h->tun),
+						     &h->tun_offload, err, sizeof(err));
 	if (h->tun_fd < 0) {
 		log_error("event=tun_failed error=%s", log_quote(err, q, sizeof(q)));
 		return -1;
@@ -237,7 +254,7 @@ static int host_setup(const struct options *o, struct host *h)
 		log_error("event=state_failed error=%s", log_quote(err, q, sizeof(q)));
 		return -1;
 	}
-	log_info("event=tun_created tun=%s", h->tun);
+	log_info("event=tun_created tun=%s offload=%s", h->tun, h->tun_offload ? "on" : "off");
 	return 0;
 }
 
@@ -270,6 +287,8 @@ static int run_tunnel(const struct options *o, struct profile *p, struct tls_con
 	    .nl = h.nl,
 	    .undo = h.undo,
 	    .tun_fd = h.tun_fd,
+	    .tun_offload = h.tun_offload,
+	    .gso = !o->no_offload,
 	    .tun = h.tun,
 	    .no_dns = o->no_dns,
 	    .resolv_path = DNS_RESOLV_CONF,

@@ -15,10 +15,12 @@
 #include "control.h"
 #include "dns.h"
 #include "frame.h"
+#include "gso.h"
 #include "log.h"
 #include "profile.h"
 #include "routes.h"
 #include "tls.h"
+#include "tun.h"
 #include "undo.h"
 
 #define TUN_READ_BUDGET	      64	   /* packets per readiness event */
@@ -54,7 +56,10 @@ struct tunnel {
 
 	struct event *tun_ev, *tick_ev, *reap_ev, *stop_ev;
 	uint64_t tun_drops, tun_write_drops;
-	uint8_t pkt[FRAME_MAX_PAYLOAD];
+	bool gso; /* GSO frames agreed for the current session */
+	/* one TUN read: [virtio_net_hdr] packet, or a super-packet of up to
+	 * 64 KiB (the kernel's largest GSO skb) */
+	uint8_t pkt[GSO_VNET_HDR_LEN + 65536];
 };
 
 static uint64_t now_us(void)
@@ -159,6 +164,12 @@ static void on_ready(struct channel *ch, void *arg)
 	m.u.hello.min_version = VERSION_MIN;
 	snprintf(m.u.hello.software, sizeof(m.u.hello.software), "tlsvpn-client %s",
 		 PACKAGE_VERSION);
+	if (t->opt.gso) {
+		snprintf(m.u.hello.features[0], sizeof(m.u.hello.features[0]), "%s",
+			 CONTROL_FEATURE_GSO);
+		m.u.hello.n_features = 1;
+	}
+	t->gso = false;
 	t->state = ST_WAIT_CONFIG;
 	t->last_rx_us = now_us();
 	send_control(t, &m);
@@ -170,10 +181,11 @@ static void log_config(const struct tunnel *t, const struct control_config *c)
 	addr_prefix_format(&c->ipv4, a4, sizeof(a4));
 	if (c->has_ipv6)
 		addr_prefix_format(&c->ipv6, a6, sizeof(a6));
-	log_info("event=tunnel_up tun=%s ipv4=%s ipv6=%s mtu=%u routes=%zu redirect_gateway=%s "
-		 "dns=%zu keepalive=%u/%u",
-		 t->opt.tun, a4, a6, c->mtu, c->n_routes, c->redirect_gateway ? "yes" : "no",
-		 c->n_dns, c->keepalive_interval, c->keepalive_timeout);
+	log_info("event=tunnel_up tun=%s ipv4=%s ipv6=%s mtu=%u gso=%s routes=%zu "
+		 "redirect_gateway=%s dns=%zu keepalive=%u/%u",
+		 t->opt.tun, a4, a6, c->mtu, t->gso ? "yes" : "no", c->n_routes,
+		 c->redirect_gateway ? "yes" : "no", c->n_dns, c->keepalive_interval,
+		 c->keepalive_timeout);
 }
 
 /*
@@ -231,6 +243,16 @@ static void on_config(struct tunnel *t, const struct control_config *cfg)
 		send_bye(t, BYE_CLIENT_EXIT, "cannot apply config");
 		stop(t, 1);
 		return;
+	}
+	/* a server may name gso only in answer to our offer */
+	if (t->opt.gso &&
+	    control_has_feature(cfg->features, cfg->n_features, CONTROL_FEATURE_GSO)) {
+		if (channel_enable_gso(t->ch, cfg->mtu) < 0) {
+			send_bye(t, BYE_CLIENT_EXIT, "out of memory for GSO frames");
+			stop(t, 1);
+			return;
+		}
+		t->gso = true;
 	}
 	log_config(t, cfg);
 	t->state = ST_UP;
@@ -306,11 +328,21 @@ static void on_frame(struct channel *ch, const struct frame *f, void *arg)
 			protocol_error(t, "IP packet before config");
 		return;
 	}
-	ssize_t w = write(t->opt.tun_fd, f->payload, f->len);
-	if (w < 0)
+	if (f->kind == FRAME_GSO) {
+		struct gso_packet g;
+		const char *why = NULL;
+		if (gso_frame_parse(f->payload, f->len, t->config.mtu, &g, &why) < 0) {
+			log_debug("event=drop_malformed_gso reason=%s", why);
+			t->tun_write_drops++;
+			return;
+		}
+		if (tun_write_gso(t->opt.tun_fd, t->opt.tun_offload, &g) < 0)
+			t->tun_write_drops++;
+		return;
+	}
+	if (tun_write(t->opt.tun_fd, t->opt.tun_offload, NULL, f->payload, f->len) < 0)
 		t->tun_write_drops++;
 }
-
 static void reap(evutil_socket_t fd, short what, void *arg)
 {
 	struct tunnel *t = arg;
@@ -413,6 +445,27 @@ static const struct connector_callbacks connector_cb = {
 
 /* ---- TUN and timers ---- */
 
+/* Queues one TUN read: 0 or -errno. */
+static int send_from_tun(struct tunnel *t, uint8_t *buf, size_t n)
+{
+	if (!t->opt.tun_offload)
+		return channel_send_packet(t->ch, buf, n);
+	if (n < GSO_VNET_HDR_LEN)
+		return -EINVAL;
+	struct virtio_net_hdr hdr;
+	memcpy(&hdr, buf, sizeof(hdr));
+	uint8_t *pkt = buf + GSO_VNET_HDR_LEN;
+	size_t len = n - GSO_VNET_HDR_LEN;
+	struct gso_packet g;
+	int kind = gso_from_tun(&hdr, pkt, len, &g, NULL);
+	if (kind < 0)
+		return kind;
+	if (kind == 0)
+		return channel_send_packet(t->ch, pkt, len);
+	/* whole as a GSO frame when agreed, else cut by the channel */
+	return channel_send_gso(t->ch, &g);
+}
+
 static void on_tun(evutil_socket_t fd, short what, void *arg)
 {
 	struct tunnel *t = arg;
@@ -427,8 +480,10 @@ static void on_tun(evutil_socket_t fd, short what, void *arg)
 			t->tun_drops++;
 			continue;
 		}
-		if (channel_send_packet(t->ch, t->pkt, (size_t)n) == 0)
-			sent = true;
+		/* a refusal (queue full, malformed) is counted where it happens;
+		 * a super-packet cut up may have queued part of itself anyway */
+		send_from_tun(t, t->pkt, (size_t)n);
+		sent = true;
 	}
 	/* One flush per batch: many packets share a TLS record. */
 	if (sent)

@@ -30,6 +30,8 @@ struct tunnel_options {
 	struct netlink *nl;
 	struct undo *undo;
 	int tun_fd;
+	bool tun_offload;	  /* tun_fd has offloads: virtio_net_hdr on each read/write */
+	bool gso;		  /* offer the "gso" feature (GSO frames) in hello */
 	const char *tun;	  /* its interface name */
 	bool no_dns;		  /* leave the resolver alone */
 	const char *resolv_path;  /* normally DNS_RESOLV_CONF */

@@ -20,6 +20,7 @@
 #include "channel.h"
 #include "control.h"
 #include "frame.h"
+#include "gso.h"
 #include "tls.h"
 
 enum ch_state { CH_HANDSHAKE, CH_OPEN, CH_CLOSING, CH_LINGER, CH_DEAD };
@@ -52,6 +53,7 @@ struct channel {
 	uint8_t *out;
 	size_t out_alloc, out_off, out_len, inflight;
 	size_t queue_cap;
+	size_t gso_mtu; /* 0, or the tunnel MTU once GSO frames are agreed */
 
 	struct frame_decoder dec;
 	int close_err;
@@ -231,6 +233,10 @@ static void deliver(struct channel *ch, const uint8_t *data, size_t len)
 				fail(ch, -ENOMEM, "out of memory for a frame");
 			else
 				protocol_error(ch, frame_decoder_error(&ch->dec));
+			return;
+		}
+		if (f.kind == FRAME_GSO && ch->gso_mtu == 0) {
+			protocol_error(ch, "GSO frame, but the gso feature was not agreed");
 			return;
 		}
 		if (f.kind != FRAME_CONTROL)
@@ -472,6 +478,54 @@ int channel_send_packet(struct channel *ch, const uint8_t *pkt, size_t len)
 	ch->out_len += FRAME_HEADER_LEN + len;
 	ch->stats.tx_packets++;
 	maybe_flush(ch);
+	return 0;
+}
+
+/* gso_segment's emit: each segment is an ordinary packet frame. */
+static int queue_segment(const uint8_t *seg, size_t len, void *arg)
+{
+	return channel_send_packet(arg, seg, len);
+}
+
+int channel_send_gso(struct channel *ch, const struct gso_packet *g)
+{
+	if (ch->state != CH_OPEN)
+		return -EPIPE;
+	if (ch->gso_mtu == 0 || !gso_frame_fits(g, ch->gso_mtu) ||
+	    FRAME_HEADER_LEN + GSO_FRAME_HEADER + g->len > ch->queue_cap) {
+		/* the peer takes only ordinary packets, this one is too odd for
+		 * a frame, or the queue is too small ever to hold it: cut it
+		 * here, as the kernel would have */
+		static _Thread_local uint8_t scratch[FRAME_MAX_PAYLOAD];
+		ch->stats.tx_segmented++;
+		return gso_segment(g, scratch, sizeof scratch, queue_segment, ch);
+	}
+	size_t len = GSO_FRAME_HEADER + g->len;
+	int r = reserve(ch, FRAME_HEADER_LEN + len, false);
+	if (r < 0) {
+		if (r == -ENOBUFS)
+			ch->stats.drops_queue_full++;
+		return r;
+	}
+	uint8_t *w = ch->out + ch->out_len;
+	frame_put_header(w, len);
+	gso_frame_header(g, w + FRAME_HEADER_LEN);
+	memcpy(w + FRAME_HEADER_LEN + GSO_FRAME_HEADER, g->pkt, g->len);
+	ch->out_len += FRAME_HEADER_LEN + len;
+	ch->stats.tx_packets++;
+	ch->stats.tx_gso++;
+	maybe_flush(ch);
+	return 0;
+}
+
+int channel_enable_gso(struct channel *ch, size_t mtu)
+{
+	if (mtu == 0 || mtu > FRAME_MAX_PAYLOAD)
+		return -EINVAL;
+	int r = frame_decoder_set_max(&ch->dec, FRAME_MAX_PAYLOAD);
+	if (r < 0)
+		return r;
+	ch->gso_mtu = mtu;
 	return 0;
 }
 

@@ -48,6 +48,7 @@
 struct channel;
 struct event_base;
 struct frame;
+struct gso_packet;
 struct control_msg;
 struct tls_conn;
 
@@ -73,8 +74,10 @@ struct channel_callbacks {
 struct channel_stats {
 	uint64_t rx_bytes;	   /* plaintext bytes read from TLS (frames incl. headers) */
 	uint64_t tx_bytes;	   /* plaintext bytes accepted by TLS */
-	uint64_t rx_packets;	   /* IP packet frames received */
-	uint64_t tx_packets;	   /* IP packet frames queued */
+	uint64_t rx_packets;	   /* IP packet and GSO frames received */
+	uint64_t tx_packets;	   /* IP packet and GSO frames queued */
+	uint64_t tx_gso;	   /* GSO frames queued */
+	uint64_t tx_segmented;	   /* super-packets cut into ordinary packets here */
 	uint64_t drops_queue_full; /* IP packets refused because the queue was at its cap */
 };
 
@@ -94,6 +97,18 @@ int channel_set_handshake_timeout(struct channel *ch, const struct timeval *tv);
  * is dropped and counted); -EMSGSIZE for len 0 or > 65535; -EPIPE when the
  * channel is not open (handshake not done, closing or closed); -ENOMEM. */
 int channel_send_packet(struct channel *ch, const uint8_t *pkt, size_t len);
+
+/* Queue one TCP super-packet (gso.h): as one GSO frame once
+ * channel_enable_gso was called and gso_frame_fits allows, else cut into
+ * ordinary packet frames here (counted in tx_segmented). Errors as
+ * channel_send_packet; segments queued before a full queue stay queued. */
+int channel_send_gso(struct channel *ch, const struct gso_packet *g);
+
+/* Both peers named the "gso" feature and mtu is the tunnel MTU: from now on
+ * GSO frames are sent, and accepted from the peer (delivered to on_frame as
+ * FRAME_GSO, up to FRAME_MAX_PAYLOAD bytes). Before, a GSO frame from the peer
+ * is a protocol error. 0 or -errno (-EINVAL, -EBUSY, -ENOMEM). */
+int channel_enable_gso(struct channel *ch, size_t mtu);
 
 /* Queue one control message (encoded in place with control_encode). May
  * exceed the cap by one control frame. 0, -ENOBUFS, -EPIPE, -EINVAL, -ENOMEM. */

@@ -289,6 +289,30 @@ static bool is_usable_host(const struct ip_prefix *p)
 
 /* ---- messages ---- */
 
+/* The optional "features" array of hello and config: names the receiver
+ * may not know, each a token. */
+static int parse_features(struct perr *e, json_t *o, const char *msg,
+			  char (*features)[CONTROL_FEATURE_LEN], size_t *n)
+{
+	*n = 0;
+	json_t *a = NULL;
+	int rc = get_array(e, o, msg, "features", CONTROL_MAX_FEATURES, &a);
+	if (rc < 0)
+		return rc;
+	size_t i;
+	json_t *f;
+	json_array_foreach(a, i, f)
+	{
+		char where[48];
+		snprintf(where, sizeof(where), "%s.features[%zu]", msg, i);
+		rc = check_string(e, f, where, NULL, STR_TOKEN, features[i], CONTROL_FEATURE_LEN);
+		if (rc < 0)
+			return rc;
+		*n = i + 1;
+	}
+	return 0;
+}
+
 static int parse_hello(struct perr *e, json_t *o, struct control_hello *h)
 {
 	uint64_t v;
@@ -305,24 +329,7 @@ static int parse_hello(struct perr *e, json_t *o, struct control_hello *h)
 			sizeof(h->software));
 	if (rc < 0)
 		return rc;
-	h->n_features = 0;
-	json_t *a = NULL;
-	rc = get_array(e, o, "hello", "features", CONTROL_MAX_FEATURES, &a);
-	if (rc < 0)
-		return rc;
-	size_t i;
-	json_t *f;
-	json_array_foreach(a, i, f)
-	{
-		char where[48];
-		snprintf(where, sizeof(where), "hello.features[%zu]", i);
-		rc = check_string(e, f, where, NULL, STR_TOKEN, h->features[i],
-				  sizeof(h->features[i]));
-		if (rc < 0)
-			return rc;
-		h->n_features = i + 1;
-	}
-	return 0;
+	return parse_features(e, o, "hello", h->features, &h->n_features);
 }
 
 static int parse_config_addrs(struct perr *e, json_t *o, struct control_config *c)
@@ -427,7 +434,7 @@ static int parse_config(struct perr *e, json_t *o, struct control_config *c)
 	if (rc < 0)
 		return rc;
 	c->keepalive_timeout = (unsigned)v;
-	return 0;
+	return parse_features(e, o, "config", c->features, &c->n_features);
 }
 
 static int parse_ping(struct perr *e, json_t *o, const char *name, struct control_ping *p)
@@ -586,22 +593,27 @@ static json_t *text_json(const char *s, size_t cap)
 	return json_stringn(s, n);
 }
 
-static bool encode_hello(json_t *o, const struct control_hello *h)
+static bool put_features(json_t *o, const char (*features)[CONTROL_FEATURE_LEN], size_t n)
 {
-	if (h->n_features > CONTROL_MAX_FEATURES)
+	if (n > CONTROL_MAX_FEATURES)
 		return false;
-	bool ok = put(o, "version", json_integer(h->version)) &&
-		  put(o, "min_version", json_integer(h->min_version)) &&
-		  put(o, "software", text_json(h->software, sizeof(h->software)));
-	json_t *a = ok ? json_array() : NULL;
+	json_t *a = json_array();
 	if (!put(o, "features", a))
 		return false;
-	for (size_t i = 0; i < h->n_features; i++) {
-		size_t n = strnlen(h->features[i], sizeof(h->features[i]));
-		if (json_array_append_new(a, json_stringn(h->features[i], n)) != 0)
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strnlen(features[i], CONTROL_FEATURE_LEN);
+		if (json_array_append_new(a, json_stringn(features[i], len)) != 0)
 			return false;
 	}
 	return true;
+}
+
+static bool encode_hello(json_t *o, const struct control_hello *h)
+{
+	bool ok = put(o, "version", json_integer(h->version)) &&
+		  put(o, "min_version", json_integer(h->min_version)) &&
+		  put(o, "software", text_json(h->software, sizeof(h->software)));
+	return ok && put_features(o, h->features, h->n_features);
 }
 
 static bool encode_config(json_t *o, const struct control_config *c)
@@ -633,7 +645,8 @@ static bool encode_config(json_t *o, const struct control_config *c)
 	for (size_t i = 0; i < c->n_dns; i++)
 		if (json_array_append_new(dns, addr_json(&c->dns[i])) != 0)
 			return false;
-	return true;
+	/* absent when empty: what a version-1 peer without features sends */
+	return c->n_features == 0 || put_features(o, c->features, c->n_features);
 }
 
 static bool encode_body(json_t *o, const struct control_msg *m)
@@ -696,6 +709,14 @@ int control_encode(const struct control_msg *m, uint8_t *out, size_t cap)
 out:
 	json_decref(o);
 	return rc;
+}
+
+bool control_has_feature(const char (*features)[CONTROL_FEATURE_LEN], size_t n, const char *name)
+{
+	for (size_t i = 0; i < n && i < CONTROL_MAX_FEATURES; i++)
+		if (strncmp(features[i], name, CONTROL_FEATURE_LEN) == 0)
+			return true;
+	return false;
 }
 
 void control_bye_init(struct control_msg *m, enum bye_reason reason, const char *message)

@@ -31,6 +31,9 @@
 #define CONTROL_MAX_ROUTES   64
 #define CONTROL_MAX_DNS	     4
 #define CONTROL_MAX_FEATURES 16
+#define CONTROL_FEATURE_LEN  32 /* a feature name and its NUL */
+/* The peer accepts GSO frames (PROTOCOL.md 3.1). */
+#define CONTROL_FEATURE_GSO "gso"
 /* Largest integer on the wire for seq/time_us: 2^53 - 1, exact in every JSON parser. */
 #define CONTROL_MAX_JSON_INT 9007199254740991ULL
 
@@ -69,7 +72,7 @@ struct control_hello {
 	uint32_t version;     /* highest protocol version the client speaks, >= 1 */
 	uint32_t min_version; /* lowest it accepts, 1..version */
 	char software[64];    /* e.g. "tlsvpn-client 0.1.0"; may be empty */
-	char features[CONTROL_MAX_FEATURES][32];
+	char features[CONTROL_MAX_FEATURES][CONTROL_FEATURE_LEN];
 	size_t n_features;
 };
 
@@ -88,6 +91,9 @@ struct control_config {
 	struct ip_addr dns[CONTROL_MAX_DNS];
 	size_t n_dns;
 	unsigned keepalive_interval, keepalive_timeout; /* seconds */
+	/* features of the client's hello that the server takes up */
+	char features[CONTROL_MAX_FEATURES][CONTROL_FEATURE_LEN];
+	size_t n_features;
 };
 
 /* ping and pong; a pong echoes the ping's seq and time_us unchanged. */
@@ -131,6 +137,9 @@ int control_parse(const uint8_t *payload, size_t len, struct control_msg *out, c
  * BYE_UNKNOWN is encoded with its reason_text. parse(encode(m)) reproduces m.
  */
 int control_encode(const struct control_msg *m, uint8_t *out, size_t cap);
+
+/* True if name is among features[0..n). */
+bool control_has_feature(const char (*features)[CONTROL_FEATURE_LEN], size_t n, const char *name);
 
 /* Fills m with a bye of this reason; message (NULL: none) is cut to the 255
  * bytes the protocol allows. */

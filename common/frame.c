@@ -23,6 +23,10 @@ int frame_classify(const uint8_t *payload, size_t len, enum frame_kind *kind)
 		*kind = FRAME_CONTROL;
 		return 0;
 	}
+	if (payload[0] == FRAME_GSO_BYTE) {
+		*kind = FRAME_GSO;
+		return 0;
+	}
 	switch (payload[0] >> 4) {
 	case 4:
 		*kind = FRAME_IPV4;
@@ -44,6 +48,8 @@ const char *frame_kind_name(enum frame_kind kind)
 		return "ipv4";
 	case FRAME_IPV6:
 		return "ipv6";
+	case FRAME_GSO:
+		return "gso";
 	}
 	return "unknown";
 }
@@ -72,6 +78,24 @@ int frame_decoder_init(struct frame_decoder *d, size_t max_payload)
 	memset(d, 0, sizeof(*d));
 	if (max_payload == 0 || max_payload > FRAME_MAX_PAYLOAD)
 		return -EINVAL;
+	d->max_payload = max_payload;
+	return 0;
+}
+
+int frame_decoder_set_max(struct frame_decoder *d, size_t max_payload)
+{
+	if (max_payload == 0 || max_payload > FRAME_MAX_PAYLOAD)
+		return -EINVAL;
+	/* A frame in progress was admitted under the old limit and is buffered
+	 * in a buffer of the old size: it must still fit. */
+	if (d->hdr_have == FRAME_HEADER_LEN && d->want > max_payload)
+		return -EBUSY;
+	if (d->part != NULL && max_payload != d->max_payload) {
+		uint8_t *p = realloc(d->part, max_payload);
+		if (p == NULL)
+			return -ENOMEM;
+		d->part = p;
+	}
 	d->max_payload = max_payload;
 	return 0;
 }

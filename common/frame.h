@@ -1,8 +1,9 @@
 /*
  * frame: the framing of PROTOCOL.md. After the TLS handshake each direction is
  * a stream of frames, `u16 big-endian length | payload`, where the payload is
- * an IPv4 packet (first nibble 4), an IPv6 packet (first nibble 6) or a control
- * message (first byte 0x01, then JSON). A length of 0, a length above the
+ * an IPv4 packet (first nibble 4), an IPv6 packet (first nibble 6), a control
+ * message (first byte 0x01, then JSON) or a TCP super-packet (first byte 0x02,
+ * see gso.h; only once both peers named the "gso" feature). A length of 0, a length above the
  * receiver's maximum and any other first byte are protocol errors that end the
  * stream.
  *
@@ -19,18 +20,21 @@
 #define FRAME_HEADER_LEN   2
 #define FRAME_MAX_PAYLOAD  65535
 #define FRAME_CONTROL_BYTE 0x01
+#define FRAME_GSO_BYTE	   0x02
 
 enum frame_kind {
 	FRAME_CONTROL = 1,
+	FRAME_GSO = 2,
 	FRAME_IPV4 = 4,
 	FRAME_IPV6 = 6,
 };
 
 /* Kind of a payload from its first byte: 0, or -EPROTO (len 0, or a first
- * byte that is neither 0x01 nor has version nibble 4 or 6). */
+ * byte that is neither 0x01, 0x02 nor has version nibble 4 or 6). Whether a
+ * GSO frame is allowed on this stream is the session's business. */
 int frame_classify(const uint8_t *payload, size_t len, enum frame_kind *kind);
 
-/* Short name of a kind for logs: "control", "ipv4", "ipv6" or "unknown". */
+/* Short name of a kind for logs: "control", "ipv4", "ipv6", "gso" or "unknown". */
 const char *frame_kind_name(enum frame_kind kind);
 
 /* Write header + payload to out[0..out_cap). Returns the bytes written
@@ -70,6 +74,10 @@ struct frame_decoder {
 
 /* max_payload 1..FRAME_MAX_PAYLOAD: 0, or -EINVAL. Allocates nothing. */
 int frame_decoder_init(struct frame_decoder *d, size_t max_payload);
+
+/* Changes the limit on a live decoder (1..FRAME_MAX_PAYLOAD): 0, -EINVAL,
+ * -EBUSY (a frame in progress is longer than the new limit) or -ENOMEM. */
+int frame_decoder_set_max(struct frame_decoder *d, size_t max_payload);
 
 /* Frees the partial-frame buffer. Safe on NULL, a zeroed or an already freed decoder. */
 void frame_decoder_free(struct frame_decoder *d);

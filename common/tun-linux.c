@@ -1,5 +1,6 @@
 /* TUN on Linux: /dev/net/tun with TUNSETIFF. See tun.h. */
 #include "errbuf.h"
+#include "gso.h"
 #include "tun.h"
 
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include <net/if.h>
 #include <linux/if_tun.h>
 #include <sys/ioctl.h>
+#include <sys/uio.h>
 
 #define TUN_DEFAULT_TEMPLATE "tlsvpn%d"
 
@@ -42,7 +44,9 @@ bool tun_name_valid(const char *name, bool allow_template)
 	return true;
 }
 
-int tun_open(const char *name, char *actual, size_t actual_len, char *err, size_t err_len)
+/* TUNSETIFF with the given flags; the fd or -errno with err set. */
+static int open_flags(const char *name, short flags, char *actual, size_t actual_len, char *err,
+		      size_t err_len)
 {
 	struct ifreq ifr;
 	int fd, e;
@@ -69,7 +73,7 @@ int tun_open(const char *name, char *actual, size_t actual_len, char *err, size_
 	}
 
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	ifr.ifr_flags = flags;
 	/* Validated above: at most 15 chars, so it fits with its NUL. */
 	memcpy(ifr.ifr_name, name, strlen(name));
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
@@ -83,4 +87,76 @@ int tun_open(const char *name, char *actual, size_t actual_len, char *err, size_
 		actual[IFNAMSIZ - 1] = '\0';
 	}
 	return fd;
+}
+
+int tun_open(const char *name, char *actual, size_t actual_len, char *err, size_t err_len)
+{
+	return open_flags(name, IFF_TUN | IFF_NO_PI, actual, actual_len, err, err_len);
+}
+
+int tun_open_offload(const char *name, char *actual, size_t actual_len, bool *offload, char *err,
+		     size_t err_len)
+{
+	*offload = false;
+	int fd =
+	    open_flags(name, IFF_TUN | IFF_NO_PI | IFF_VNET_HDR, actual, actual_len, err, err_len);
+	if (fd < 0)
+		return fd;
+	int hdr_len = (int)sizeof(struct virtio_net_hdr);
+	unsigned long features = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN;
+	if (ioctl(fd, TUNSETVNETHDRSZ, &hdr_len) == 0 && ioctl(fd, TUNSETOFFLOAD, features) == 0) {
+		*offload = true;
+		return fd;
+	}
+	/* An old or unusual kernel: the plain device works the same, only slower.
+	 * Closing the fd removes the device, so the name is free again. */
+	close(fd);
+	return tun_open(name, actual, actual_len, err, err_len);
+}
+
+int tun_write(int fd, bool offload, const struct virtio_net_hdr *hdr, const uint8_t *pkt,
+	      size_t len)
+{
+	static const struct virtio_net_hdr plain;
+	struct iovec iov[2] = {
+	    {.iov_base = (void *)(hdr ? hdr : &plain), .iov_len = sizeof plain},
+	    {.iov_base = (void *)pkt, .iov_len = len},
+	};
+	ssize_t n = offload ? writev(fd, iov, 2) : write(fd, pkt, len);
+	if (n < 0)
+		return -errno;
+	return 0;
+}
+
+static int write_segment(const uint8_t *seg, size_t len, void *arg)
+{
+	const int *fd = arg;
+	/* a segment lost is a packet lost, as on any link: go on with the rest */
+	ssize_t n = write(*fd, seg, len);
+	(void)n;
+	return 0;
+}
+
+int tun_write_gso(int fd, bool offload, const struct gso_packet *g)
+{
+	if (!offload) {
+		static _Thread_local uint8_t scratch[65535];
+		return gso_segment(g, scratch, sizeof scratch, write_segment, &fd);
+	}
+	struct virtio_net_hdr hdr;
+	uint8_t check[2];
+	gso_tun_header(g, &hdr, check);
+	/* the packet is borrowed and read-only: the checksum field is swapped
+	 * in by the iovec rather than written into it */
+	size_t at = (size_t)hdr.csum_start + hdr.csum_offset;
+	struct iovec iov[4] = {
+	    {.iov_base = &hdr, .iov_len = sizeof hdr},
+	    {.iov_base = (void *)g->pkt, .iov_len = at},
+	    {.iov_base = check, .iov_len = sizeof check},
+	    {.iov_base = (void *)(g->pkt + at + sizeof check),
+	     .iov_len = g->len - at - sizeof check},
+	};
+	if (writev(fd, iov, 4) < 0)
+		return -errno;
+	return 0;
 }

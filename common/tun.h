@@ -9,6 +9,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include <linux/virtio_net.h>
 
 /* Longest interface name the kernel accepts, without the NUL (IFNAMSIZ - 1). */
 #define TUN_NAME_MAX 15
@@ -19,6 +22,26 @@
  * NULL). Returns the fd (O_NONBLOCK | O_CLOEXEC) or -errno; on failure err (may
  * be NULL) gets a message naming the device and the reason. */
 int tun_open(const char *name, char *actual, size_t actual_len, char *err, size_t err_len);
+
+/* Like tun_open, asking the kernel for checksum and TCP segmentation offload
+ * (TUN_F_CSUM, TSO4, TSO6, TSO_ECN). When it agrees, *offload is true and every
+ * read and write on the fd starts with a struct virtio_net_hdr (see gso.h):
+ * reads may then return TCP super-packets of up to 64 KiB. When it refuses, a
+ * plain device is opened instead and *offload is false. */
+int tun_open_offload(const char *name, char *actual, size_t actual_len, bool *offload, char *err,
+		     size_t err_len);
+
+/* Writes one packet. With offload (the fd came from tun_open_offload with
+ * *offload true) hdr goes first; hdr NULL means an all-zero header, an
+ * ordinary packet whose checksums are complete. 0 or -errno. */
+int tun_write(int fd, bool offload, const struct virtio_net_hdr *hdr, const uint8_t *pkt,
+	      size_t len);
+
+/* Writes a TCP super-packet (from gso_frame_parse): with offload whole, and
+ * the kernel segments it where it must; without, cut here into ordinary
+ * packets written one by one. 0 or -errno. */
+struct gso_packet;
+int tun_write_gso(int fd, bool offload, const struct gso_packet *g);
 
 /* True if name is a plausible interface name: 1..15 chars of [A-Za-z0-9_.-]
  * (and, when allow_template, at most one "%d"). Used before a name goes into

@@ -177,7 +177,11 @@ static int setup_tun(struct server *srv, char *err, size_t len)
 {
 	const struct server_config *c = &srv->cfg;
 	char e[256];
-	int fd = tun_open(c->tun_name, srv->tun_name, sizeof srv->tun_name, e, sizeof e);
+	bool offload = false;
+	int fd = c->tun_offload
+		     ? tun_open_offload(c->tun_name, srv->tun_name, sizeof srv->tun_name, &offload,
+					e, sizeof e)
+		     : tun_open(c->tun_name, srv->tun_name, sizeof srv->tun_name, e, sizeof e);
 	if (fd < 0) {
 		snprintf(err, len, "TUN device %s: %s", c->tun_name, e);
 		return fd;
@@ -214,6 +218,7 @@ static int setup_tun(struct server *srv, char *err, size_t len)
 	    .pool6 = c->has_pool6 ? &c->pool6 : NULL,
 	    .client_to_client = c->client_to_client,
 	    .mtu = c->mtu,
+	    .offload = offload,
 	};
 	srv->tun = tunio_new(srv->base, fd, srv->table, &o);
 	if (srv->tun == NULL) {
@@ -375,12 +380,14 @@ static void stop(struct server *srv)
 		log_info(
 		    "event=relay_totals rx_packets=%llu tx_packets=%llu drops_unknown=%llu "
 		    "drops_malformed=%llu drops_spoofed=%llu drops_link_local=%llu "
-		    "drops_c2c=%llu drops_queue_full=%llu drops_tun_write=%llu",
+		    "drops_c2c=%llu drops_queue_full=%llu drops_tun_write=%llu rx_gso=%llu "
+		    "tx_gso=%llu segmented=%llu",
 		    (unsigned long long)st->rx_packets, (unsigned long long)st->tx_packets,
 		    (unsigned long long)st->drops_unknown, (unsigned long long)st->drops_malformed,
 		    (unsigned long long)st->drops_spoofed, (unsigned long long)st->drops_link_local,
 		    (unsigned long long)st->drops_c2c, (unsigned long long)st->drops_queue_full,
-		    (unsigned long long)st->drops_tun_write);
+		    (unsigned long long)st->drops_tun_write, (unsigned long long)st->rx_gso,
+		    (unsigned long long)st->tx_gso, (unsigned long long)st->segmented);
 	}
 	tunio_free(srv->tun); /* closing the fd removes the TUN device */
 	struct event *evs[] = {srv->ev_term, srv->ev_int, srv->ev_hup, srv->ev_crl,
@@ -476,10 +483,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	char a[ADDR_STRLEN];
-	log_info("event=started version=" PACKAGE_VERSION " listen=%s port=%u tun=%s nat=%s "
-		 "max_clients=%u",
+	log_info("event=started version=" PACKAGE_VERSION " listen=%s port=%u tun=%s offload=%s "
+		 "nat=%s max_clients=%u",
 		 addr_format(&srv.cfg.listen_addr, a, sizeof a), srv.cfg.listen_port, srv.tun_name,
-		 srv.nat_active ? srv.cfg.nat_ifname : "off", srv.cfg.max_clients);
+		 tunio_offload(srv.tun) ? "on" : "off", srv.nat_active ? srv.cfg.nat_ifname : "off",
+		 srv.cfg.max_clients);
 	check_crl_expiry(&srv);
 	event_base_dispatch(srv.base);
 	stop(&srv);

@@ -66,7 +66,7 @@ static int parse_files(struct cfg *c, json_t *root, struct server_config *sc)
 
 static int parse_tun(struct cfg *c, json_t *root, struct server_config *sc)
 {
-	static const char *const keys[] = {"name", "mtu", NULL};
+	static const char *const keys[] = {"name", "mtu", "offload", NULL};
 	json_t *tun;
 	int rc = cfg_object(c, root, "", "tun", false, &tun);
 	if (rc != 0)
@@ -89,7 +89,7 @@ static int parse_tun(struct cfg *c, json_t *root, struct server_config *sc)
 	if (cfg_uint(c, tun, "tun", "mtu", false, CONTROL_MTU_MIN, CONTROL_MTU_MAX, &mtu) < 0)
 		return -EINVAL;
 	sc->mtu = (unsigned)mtu;
-	return 0;
+	return cfg_bool(c, tun, "tun", "offload", false, &sc->tun_offload) < 0 ? -EINVAL : 0;
 }
 
 static int parse_pool(struct cfg *c, json_t *root, struct server_config *sc)
@@ -394,6 +394,7 @@ static void set_defaults(struct server_config *sc)
 	sc->listen_port = DEFAULT_PORT;
 	snprintf(sc->tun_name, sizeof sc->tun_name, "tlsvpn%%d");
 	sc->mtu = 1500;
+	sc->tun_offload = true;
 	snprintf(sc->nat_table, sizeof sc->nat_table, "tlsvpn");
 	sc->keepalive_interval = 10;
 	sc->keepalive_timeout = 60;

@@ -5,7 +5,7 @@
  * in brackets; paths are relative to the directory of the config file):
  *   listen        "ADDR[:PORT]" IP literal, port [443]
  *   ca, cert, key paths; crl [none]
- *   tun           { name ["tlsvpn%d"], mtu 576..65535 [1500] }
+ *   tun           { name ["tlsvpn%d"], mtu 576..65535 [1500], offload [true] }
  *   pool          { ipv4 network prefix /8../30, ipv6 [none] network prefix /64../124 }
  *   leases        path ["leases.json"]; "" disables persistence
  *   push          { redirect_gateway [false], routes [[]] (<= 64 network prefixes),
@@ -51,6 +51,7 @@ struct server_config {
 	char *ca, *cert, *key, *crl; /* resolved paths; crl NULL if none */
 	char tun_name[16];
 	unsigned mtu;
+	bool tun_offload; /* ask the kernel for TSO on the TUN, and offer GSO frames */
 	struct ip_prefix pool4;
 	bool has_pool6;
 	struct ip_prefix pool6;

@@ -158,11 +158,12 @@ static void on_closed(struct channel *ch, int err, const char *why, void *arg)
 	} else {
 		const struct channel_stats *st = channel_stats(ch);
 		log_info("event=session_closed peer=%s cn=%s reason=%s duration_s=%llu "
-			 "rx_bytes=%llu tx_bytes=%llu drops_queue=%llu drops_spoofed=%llu "
-			 "drops_c2c=%llu",
+			 "rx_bytes=%llu tx_bytes=%llu tx_gso=%llu tx_segmented=%llu "
+			 "drops_queue=%llu drops_spoofed=%llu drops_c2c=%llu",
 			 s->peer, s->qcn, quoted(reason, q, sizeof q),
 			 (unsigned long long)((now_us() - s->started_us) / 1000000u),
 			 (unsigned long long)st->rx_bytes, (unsigned long long)st->tx_bytes,
+			 (unsigned long long)st->tx_gso, (unsigned long long)st->tx_segmented,
 			 (unsigned long long)st->drops_queue_full,
 			 (unsigned long long)s->drops_spoofed, (unsigned long long)s->drops_c2c);
 	}
@@ -314,8 +315,20 @@ static void handle_hello(struct session *s, const struct control_hello *h)
 	struct control_msg m;
 	m.type = CONTROL_CONFIG;
 	fill_config(s, version, &m.u.config);
+	/* GSO frames both ways once the client offers them and we may */
+	bool gso = s->hub->cfg->tun_offload &&
+		   control_has_feature(h->features, h->n_features, CONTROL_FEATURE_GSO);
+	if (gso) {
+		snprintf(m.u.config.features[0], sizeof m.u.config.features[0], "%s",
+			 CONTROL_FEATURE_GSO);
+		m.u.config.n_features = 1;
+	}
 	if (channel_send_control(s->ch, &m) < 0) {
 		end(s, false, "cannot encode config");
+		return;
+	}
+	if (gso && channel_enable_gso(s->ch, s->hub->cfg->mtu) < 0) {
+		end(s, false, "out of memory for GSO frames");
 		return;
 	}
 	channel_flush(s->ch);
@@ -326,8 +339,10 @@ static void handle_hello(struct session *s, const struct control_hello *h)
 	addr_format(&s->addr4, a4, sizeof a4);
 	if (s->has_addr6)
 		addr_format(&s->addr6, a6, sizeof a6);
-	log_info("event=client_connected peer=%s cn=%s ipv4=%s ipv6=%s version=%u software=%s",
-		 s->peer, s->qcn, a4, a6, version, quoted(h->software, q, sizeof q));
+	log_info("event=client_connected peer=%s cn=%s ipv4=%s ipv6=%s version=%u gso=%s "
+		 "software=%s",
+		 s->peer, s->qcn, a4, a6, version, gso ? "yes" : "no",
+		 quoted(h->software, q, sizeof q));
 }
 
 static void handle_control(struct session *s, const struct frame *f)
@@ -389,7 +404,10 @@ static void on_frame(struct channel *ch, const struct frame *f, void *arg)
 		session_bye(s, BYE_PROTOCOL_ERROR, "IP packet before config");
 		return;
 	}
-	tunio_from_client(s->hub->tun, s, f->payload, f->len);
+	if (f->kind == FRAME_GSO)
+		tunio_from_client_gso(s->hub->tun, s, f->payload, f->len);
+	else
+		tunio_from_client(s->hub->tun, s, f->payload, f->len);
 }
 
 static void on_timer(evutil_socket_t fd, short what, void *arg)

@@ -9,10 +9,12 @@
 #include <event2/event.h>
 
 #include "channel.h"
+#include "gso.h"
 #include "log.h"
 #include "packet.h"
 #include "session.h"
 #include "sessions.h"
+#include "tun.h"
 #include "tunio.h"
 
 struct tunio {
@@ -22,8 +24,10 @@ struct tunio {
 	struct ip_prefix pool4, pool6;
 	bool has_pool6;
 	bool client_to_client;
+	bool offload; /* the TUN reads and writes a virtio_net_hdr first */
+	size_t mtu;
 	size_t buf_len;
-	uint8_t *buf; /* one packet; read straight from the TUN */
+	uint8_t *buf; /* one read: [virtio_net_hdr] packet or super-packet */
 	struct tunio_stats stats;
 	/* channels that got packets in the current batch, flushed at its end */
 	struct channel *touched[TUNIO_READ_BUDGET];
@@ -42,6 +46,27 @@ static void touch(struct tunio *t, struct channel *ch)
 		channel_flush(ch);
 }
 
+/* Counts the outcome of queueing on a client's channel. */
+static void queued(struct tunio *t, struct channel *ch, int rc)
+{
+	if (rc == -ENOBUFS)
+		t->stats.drops_queue_full++;
+	else if (rc < 0)
+		t->stats.drops_unknown++; /* session not open (closing) */
+	else
+		touch(t, ch);
+}
+
+static struct channel *client_for(struct tunio *t, const struct ip_addr *dst)
+{
+	struct session *s = sessions_find_addr(t->table, dst);
+	if (s == NULL) {
+		t->stats.drops_unknown++;
+		return NULL;
+	}
+	return session_channel(s);
+}
+
 static void route_to_client(struct tunio *t, const uint8_t *pkt, size_t len)
 {
 	struct packet_info pi;
@@ -49,19 +74,37 @@ static void route_to_client(struct tunio *t, const uint8_t *pkt, size_t len)
 		t->stats.drops_malformed++;
 		return;
 	}
-	struct session *s = sessions_find_addr(t->table, &pi.dst);
-	if (s == NULL) {
-		t->stats.drops_unknown++;
+	struct channel *ch = client_for(t, &pi.dst);
+	if (ch != NULL)
+		queued(t, ch, channel_send_packet(ch, pkt, pi.total_len));
+}
+
+/* One read with offload on: an ordinary packet (its checksum completed) or a
+ * TCP super-packet, which goes to the client whole or cut, as it can take. */
+static void route_offloaded(struct tunio *t, uint8_t *buf, size_t n)
+{
+	if (n < GSO_VNET_HDR_LEN) {
+		t->stats.drops_malformed++;
 		return;
 	}
-	struct channel *ch = session_channel(s);
-	int rc = channel_send_packet(ch, pkt, pi.total_len);
-	if (rc == -ENOBUFS)
-		t->stats.drops_queue_full++;
-	else if (rc < 0)
-		t->stats.drops_unknown++; /* session not open (closing) */
-	else
-		touch(t, ch);
+	struct virtio_net_hdr hdr;
+	memcpy(&hdr, buf, sizeof hdr);
+	uint8_t *pkt = buf + GSO_VNET_HDR_LEN;
+	size_t len = n - GSO_VNET_HDR_LEN;
+	struct gso_packet g;
+	int kind = gso_from_tun(&hdr, pkt, len, &g, NULL);
+	if (kind < 0) {
+		t->stats.drops_malformed++;
+		return;
+	}
+	if (kind == 0) {
+		route_to_client(t, pkt, len);
+		return;
+	}
+	t->stats.rx_gso++;
+	struct channel *ch = client_for(t, &g.pi.dst);
+	if (ch != NULL)
+		queued(t, ch, channel_send_gso(ch, &g));
 }
 
 static void on_readable(evutil_socket_t fd, short what, void *arg)
@@ -78,7 +121,10 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 		if (n == 0)
 			break;
 		t->stats.rx_packets++;
-		route_to_client(t, t->buf, (size_t)n);
+		if (t->offload)
+			route_offloaded(t, t->buf, (size_t)n);
+		else
+			route_to_client(t, t->buf, (size_t)n);
 	}
 	for (size_t i = 0; i < t->n_touched; i++)
 		channel_flush(t->touched[i]);
@@ -101,9 +147,12 @@ struct tunio *tunio_new(struct event_base *base, int fd, struct sessions *table,
 		t->has_pool6 = true;
 	}
 	t->client_to_client = opt->client_to_client;
+	t->offload = opt->offload;
+	t->mtu = opt->mtu;
 	/* a little more than the MTU: an oversized packet is then seen whole
-	 * and refused by the length checks instead of silently cut */
-	t->buf_len = opt->mtu + 64;
+	 * and refused by the length checks instead of silently cut; with
+	 * offload, room for the header and a 64 KiB super-packet */
+	t->buf_len = opt->offload ? GSO_VNET_HDR_LEN + 65535 + 64 : opt->mtu + 64;
 	t->buf = malloc(t->buf_len);
 	t->ev = event_new(base, fd, EV_READ | EV_PERSIST, on_readable, t);
 	if (t->buf == NULL || t->ev == NULL || event_add(t->ev, NULL) < 0) {
@@ -143,6 +192,55 @@ static bool link_scope_source(const struct packet_info *pi)
 	return IN6_IS_ADDR_LINKLOCAL(src) || IN6_IS_ADDR_UNSPECIFIED(src);
 }
 
+/* Where a client's packet goes: NULL with *to_tun false when it is dropped
+ * (and counted), NULL with *to_tun true for the TUN, or the channel of the
+ * client it is for. */
+static struct channel *admit(struct tunio *t, struct session *s, const struct packet_info *pi,
+			     bool *to_tun)
+{
+	*to_tun = false;
+	if (link_scope_source(pi)) {
+		t->stats.drops_link_local++;
+		return NULL;
+	}
+	const struct ip_addr *own = pi->family == AF_INET ? session_addr4(s) : session_addr6(s);
+	if (own == NULL || !addr_equal(own, &pi->src)) {
+		if (log_enabled(LOG_LEVEL_DEBUG)) {
+			char a[ADDR_STRLEN], b[ADDR_STRLEN], q[LOG_QUOTE_MAX(64)];
+			log_debug("event=drop_spoofed cn=%s src=%s dst=%s",
+				  log_quote(session_cn(s), q, sizeof q),
+				  addr_format(&pi->src, a, sizeof a),
+				  addr_format(&pi->dst, b, sizeof b));
+		}
+		t->stats.drops_spoofed++;
+		session_count_spoofed(s);
+		return NULL;
+	}
+	if (in_pool(t, &pi->dst)) {
+		struct session *peer = sessions_find_addr(t->table, &pi->dst);
+		if (peer != NULL) {
+			if (!t->client_to_client) {
+				t->stats.drops_c2c++;
+				session_count_c2c(s);
+				return NULL;
+			}
+			return session_channel(peer);
+		}
+		/* the server's own tunnel address, or nobody: let the kernel answer */
+	}
+	*to_tun = true;
+	return NULL;
+}
+
+/* Straight to the other client, no trip through the kernel. */
+static void relay_to_peer(struct tunio *t, struct channel *peer, int rc)
+{
+	if (rc == -ENOBUFS)
+		t->stats.drops_queue_full++;
+	else if (rc == 0)
+		channel_flush(peer);
+}
+
 void tunio_from_client(struct tunio *t, struct session *s, const uint8_t *pkt, size_t len)
 {
 	struct packet_info pi;
@@ -150,47 +248,55 @@ void tunio_from_client(struct tunio *t, struct session *s, const uint8_t *pkt, s
 		t->stats.drops_malformed++;
 		return;
 	}
-	if (link_scope_source(&pi)) {
-		t->stats.drops_link_local++;
+	bool to_tun;
+	struct channel *peer = admit(t, s, &pi, &to_tun);
+	if (peer != NULL) {
+		relay_to_peer(t, peer, channel_send_packet(peer, pkt, pi.total_len));
 		return;
 	}
-	const struct ip_addr *own = pi.family == AF_INET ? session_addr4(s) : session_addr6(s);
-	if (own == NULL || !addr_equal(own, &pi.src)) {
-		if (log_enabled(LOG_LEVEL_DEBUG)) {
-			char a[ADDR_STRLEN], b[ADDR_STRLEN], q[LOG_QUOTE_MAX(64)];
-			log_debug("event=drop_spoofed cn=%s src=%s dst=%s",
-				  log_quote(session_cn(s), q, sizeof q),
-				  addr_format(&pi.src, a, sizeof a),
-				  addr_format(&pi.dst, b, sizeof b));
-		}
-		t->stats.drops_spoofed++;
-		session_count_spoofed(s);
+	if (!to_tun)
 		return;
-	}
-	if (in_pool(t, &pi.dst)) {
-		struct session *peer = sessions_find_addr(t->table, &pi.dst);
-		if (peer != NULL) {
-			if (!t->client_to_client) {
-				t->stats.drops_c2c++;
-				session_count_c2c(s);
-				return;
-			}
-			/* straight to the other client: no trip through the kernel */
-			int rc = channel_send_packet(session_channel(peer), pkt, pi.total_len);
-			if (rc == -ENOBUFS)
-				t->stats.drops_queue_full++;
-			else if (rc == 0)
-				channel_flush(session_channel(peer));
-			return;
-		}
-		/* the server's own tunnel address, or nobody: let the kernel answer */
-	}
-	ssize_t n = write(t->fd, pkt, pi.total_len);
-	if (n < 0 || (size_t)n != pi.total_len) {
+	if (tun_write(t->fd, t->offload, NULL, pkt, pi.total_len) < 0) {
 		t->stats.drops_tun_write++;
 		return;
 	}
 	t->stats.tx_packets++;
+}
+
+void tunio_from_client_gso(struct tunio *t, struct session *s, const uint8_t *payload, size_t len)
+{
+	struct gso_packet g;
+	const char *why = NULL;
+	if (gso_frame_parse(payload, len, t->mtu, &g, &why) < 0) {
+		if (log_enabled(LOG_LEVEL_DEBUG)) {
+			char q[LOG_QUOTE_MAX(64)];
+			log_debug("event=drop_malformed_gso cn=%s reason=%s",
+				  log_quote(session_cn(s), q, sizeof q), why);
+		}
+		t->stats.drops_malformed++;
+		return;
+	}
+	bool to_tun;
+	struct channel *peer = admit(t, s, &g.pi, &to_tun);
+	if (peer != NULL) {
+		relay_to_peer(t, peer, channel_send_gso(peer, &g));
+		return;
+	}
+	if (!to_tun)
+		return;
+	if (!t->offload)
+		t->stats.segmented++;
+	if (tun_write_gso(t->fd, t->offload, &g) < 0) {
+		t->stats.drops_tun_write++;
+		return;
+	}
+	t->stats.tx_packets++;
+	t->stats.tx_gso++;
+}
+
+bool tunio_offload(const struct tunio *t)
+{
+	return t->offload;
 }
 
 const struct tunio_stats *tunio_stats(const struct tunio *t)

@@ -4,9 +4,11 @@
 inet-host.py DIR PORT: serves the files of DIR on PORT, IPv4 and IPv6, and
 answers GET /whoami with the peer address it saw (IPv4-mapped addresses
 unmapped), which is how a test proves NAT: the source must be the server's
-public address. Every request is logged to stderr as "peer=ADDR path=PATH".
+public address. POST /sha256 answers with the SHA-256 (hex) of the body it
+received, which is how a test proves an upload arrived intact. Every request is logged to stderr as "peer=ADDR path=PATH".
 """
 import functools
+import hashlib
 import http.server
 import socket
 import sys
@@ -27,6 +29,25 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             self.wfile.write(body)
             return
         super().do_GET()
+
+    def do_POST(self):
+        if self.path != "/sha256":
+            self.send_error(404)
+            return
+        left = int(self.headers.get("Content-Length", "0"))
+        digest = hashlib.sha256()
+        while left > 0:
+            chunk = self.rfile.read(min(left, 65536))
+            if not chunk:
+                break
+            digest.update(chunk)
+            left -= len(chunk)
+        body = (digest.hexdigest() + "\n").encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def log_message(self, fmt, *args):
         sys.stderr.write("peer=%s path=%s status=%s\n" % (self.peer(), self.path, args[1] if len(args) > 1 else "-"))

@@ -19,6 +19,7 @@
 #include "channel.h"
 #include "control.h"
 #include "frame.h"
+#include "gso.h"
 #include "tls.h"
 
 static char pki[256];
@@ -41,7 +42,10 @@ struct side {
 	int close_err;
 	char close_why[256];
 	size_t frames, packets, controls, bytes;
-	uint32_t next_seq; /* expected sequence number in packets */
+	size_t gso_frames, gso_len;   /* GSO frames, length of the last one */
+	size_t ip_lens[8], n_ip_lens; /* lengths of the first IP frames (GSO tests) */
+	bool no_seq;		      /* packets carry no sequence numbers */
+	uint32_t next_seq;	      /* expected sequence number in packets */
 	bool seq_error;
 	struct control_msg last_control;
 };
@@ -67,8 +71,18 @@ static void on_frame(struct channel *ch, const struct frame *f, void *arg)
 		ck_assert_int_eq(control_parse(f->payload, f->len, &s->last_control, NULL, 0), 0);
 		return;
 	}
+	if (f->kind == FRAME_GSO) {
+		s->gso_frames++;
+		s->gso_len = f->len;
+		return;
+	}
 	s->packets++;
 	s->bytes += f->len;
+	if (s->no_seq) {
+		if (s->n_ip_lens < 8)
+			s->ip_lens[s->n_ip_lens++] = f->len;
+		return;
+	}
 	uint32_t seq;
 	memcpy(&seq, f->payload + 4, sizeof seq);
 	if (seq != s->next_seq || f->payload[f->len - 1] != (uint8_t)seq)
@@ -351,6 +365,124 @@ START_TEST(test_protocol_error)
 }
 END_TEST
 
+/* An IPv4 TCP super-packet: 40 bytes of headers and 3000 of payload, cut
+ * at 1000. */
+static uint8_t super_pkt[3040];
+
+static struct gso_packet make_super(void)
+{
+	memset(super_pkt, 0xab, sizeof super_pkt);
+	uint8_t *p = super_pkt;
+	memset(p, 0, 40);
+	p[0] = 0x45;
+	p[2] = sizeof super_pkt >> 8;
+	p[3] = sizeof super_pkt & 0xff;
+	p[8] = 64;
+	p[9] = 6;
+	p[12] = 10, p[15] = 2, p[16] = 198, p[17] = 18, p[19] = 2;
+	p[32] = 5 << 4;
+	struct gso_packet g = {.pkt = super_pkt,
+			       .len = sizeof super_pkt,
+			       .l4_off = 20,
+			       .hdr_len = 40,
+			       .gso_size = 1000,
+			       .family = AF_INET};
+	return g;
+}
+
+static bool srv_three_packets(struct pair *q)
+{
+	return q->srv.packets == 3 || q->srv.closed;
+}
+
+static bool srv_one_gso(struct pair *q)
+{
+	return q->srv.gso_frames == 1 || q->srv.closed;
+}
+
+START_TEST(test_gso_not_agreed_segments)
+{
+	struct pair p;
+	pair_init(&p, 262144);
+	p.srv.no_seq = true;
+	ck_assert(run_until(&p, both_ready));
+	struct gso_packet g = make_super();
+	ck_assert_int_eq(channel_send_gso(p.cli.ch, &g), 0);
+	channel_flush(p.cli.ch);
+	ck_assert(run_until(&p, srv_three_packets));
+	ck_assert_uint_eq(p.srv.packets, 3);
+	ck_assert_uint_eq(p.srv.gso_frames, 0);
+	for (size_t i = 0; i < 3; i++)
+		ck_assert_uint_eq(p.srv.ip_lens[i], 1040);
+	ck_assert_uint_eq(channel_stats(p.cli.ch)->tx_segmented, 1);
+	ck_assert_uint_eq(channel_stats(p.cli.ch)->tx_gso, 0);
+	ck_assert(!p.srv.closed);
+	pair_free(&p);
+}
+END_TEST
+
+START_TEST(test_gso_agreed_whole)
+{
+	struct pair p;
+	pair_init(&p, 262144);
+	p.srv.no_seq = true;
+	ck_assert(run_until(&p, both_ready));
+	ck_assert_int_eq(channel_enable_gso(p.cli.ch, 1500), 0);
+	ck_assert_int_eq(channel_enable_gso(p.srv.ch, 1500), 0);
+	struct gso_packet g = make_super();
+	ck_assert_int_eq(channel_send_gso(p.cli.ch, &g), 0);
+	channel_flush(p.cli.ch);
+	ck_assert(run_until(&p, srv_one_gso));
+	ck_assert_uint_eq(p.srv.gso_frames, 1);
+	ck_assert_uint_eq(p.srv.gso_len, GSO_FRAME_HEADER + sizeof super_pkt);
+	ck_assert_uint_eq(p.srv.packets, 0);
+	ck_assert_uint_eq(channel_stats(p.cli.ch)->tx_gso, 1);
+	ck_assert_uint_eq(channel_stats(p.cli.ch)->tx_segmented, 0);
+	/* segments above the MTU never travel as one frame */
+	ck_assert_int_eq(channel_enable_gso(p.cli.ch, 1000), 0);
+	ck_assert_int_eq(channel_send_gso(p.cli.ch, &g), 0);
+	ck_assert_uint_eq(channel_stats(p.cli.ch)->tx_segmented, 1);
+	ck_assert_int_eq(channel_enable_gso(p.cli.ch, 0), -EINVAL);
+	pair_free(&p);
+}
+END_TEST
+
+START_TEST(test_gso_queue_too_small_segments)
+{
+	/* a 3 KiB frame could never fit a 2 KiB queue: cut rather than drop */
+	struct pair p;
+	pair_init(&p, 2048);
+	p.srv.no_seq = true;
+	ck_assert(run_until(&p, both_ready));
+	ck_assert_int_eq(channel_enable_gso(p.cli.ch, 1500), 0);
+	ck_assert_int_eq(channel_enable_gso(p.srv.ch, 1500), 0);
+	struct gso_packet g = make_super();
+	channel_send_gso(p.cli.ch, &g);
+	channel_flush(p.cli.ch);
+	ck_assert_uint_eq(channel_stats(p.cli.ch)->tx_gso, 0);
+	ck_assert_uint_eq(channel_stats(p.cli.ch)->tx_segmented, 1);
+	pair_free(&p);
+}
+END_TEST
+
+START_TEST(test_gso_frame_without_feature)
+{
+	struct pair p;
+	pair_init(&p, 262144);
+	ck_assert(run_until(&p, both_ready));
+	ck_assert_int_eq(channel_enable_gso(p.cli.ch, 1500), 0);
+	struct gso_packet g = make_super();
+	ck_assert_int_eq(channel_send_gso(p.cli.ch, &g), 0);
+	channel_flush(p.cli.ch);
+	ck_assert(run_until(&p, srv_closed));
+	ck_assert_int_eq(p.srv.close_err, -EPROTO);
+	ck_assert_str_eq(p.srv.close_why,
+			 "protocol error: GSO frame, but the gso feature was not agreed");
+	ck_assert_uint_eq(p.srv.gso_frames, 0);
+	pair_free(&p);
+}
+END_TEST
+
 START_TEST(test_graceful_close)
 {
 	struct pair p;
@@ -438,6 +570,10 @@ static Suite *channel_suite(void)
 	tcase_add_test(tc, test_graceful_close);
 	tcase_add_test(tc, test_handshake_timeout);
 	tcase_add_test(tc, test_garbage_refused);
+	tcase_add_test(tc, test_gso_not_agreed_segments);
+	tcase_add_test(tc, test_gso_agreed_whole);
+	tcase_add_test(tc, test_gso_queue_too_small_segments);
+	tcase_add_test(tc, test_gso_frame_without_feature);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -606,6 +606,42 @@ static bool prefix_eq(const struct ip_prefix *a, const struct ip_prefix *b)
 	return a->len == b->len && addr_equal(&a->addr, &b->addr);
 }
 
+START_TEST(config_features)
+{
+	/* absent: none */
+	assert_ok(CONFIG_MIN);
+	ck_assert_uint_eq(msg.u.config.n_features, 0);
+	assert_ok(CONFIG_HEAD CONFIG_V4 "\"mtu\":1500," CONFIG_KA
+					",\"features\":[\"gso\",\"x.y\"]}");
+	ck_assert_uint_eq(msg.u.config.n_features, 2);
+	ck_assert(control_has_feature(msg.u.config.features, msg.u.config.n_features, "gso"));
+	ck_assert(control_has_feature(msg.u.config.features, msg.u.config.n_features, "x.y"));
+	ck_assert(!control_has_feature(msg.u.config.features, msg.u.config.n_features, "gs"));
+	ck_assert(!control_has_feature(msg.u.config.features, 0, "gso"));
+	assert_error(CONFIG_HEAD CONFIG_V4 "\"mtu\":1500," CONFIG_KA ",\"features\":[\"g so\"]}",
+		     -EPROTO,
+		     "control message: config.features[0]: expected a name of letters, digits, "
+		     "'.', '_' or '-' of at most 31 bytes, got \"g so\"");
+	assert_error(CONFIG_HEAD CONFIG_V4 "\"mtu\":1500," CONFIG_KA ",\"features\":\"gso\"}",
+		     -EPROTO, "control message: config.features: expected an array, got \"gso\"");
+
+	/* encoded only when there are some, and read back the same */
+	static struct control_msg m = {.type = CONTROL_CONFIG}, b;
+	uint8_t buf[CONTROL_MAX_PAYLOAD + 1];
+	assert_ok(CONFIG_MIN);
+	m = msg;
+	int n = encode(&m, buf, sizeof(buf) - 1);
+	ck_assert_int_gt(n, 0);
+	buf[n] = 0;
+	ck_assert_ptr_null(strstr((const char *)buf + 1, "features"));
+	snprintf(m.u.config.features[0], sizeof m.u.config.features[0], "%s", CONTROL_FEATURE_GSO);
+	m.u.config.n_features = 1;
+	roundtrip(&m, &b);
+	ck_assert_uint_eq(b.u.config.n_features, 1);
+	ck_assert_str_eq(b.u.config.features[0], "gso");
+}
+END_TEST
+
 START_TEST(encode_exact_bytes)
 {
 	struct control_msg m = {.type = CONTROL_PING, .u.ping = {.seq = 1, .time_us = 2}};
@@ -857,6 +893,7 @@ static Suite *control_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("encode");
 	tcase_add_test(tc, encode_exact_bytes);
+	tcase_add_test(tc, config_features);
 	tcase_add_test(tc, encode_roundtrip_hello);
 	tcase_add_test(tc, encode_roundtrip_config);
 	tcase_add_test(tc, encode_roundtrip_ping_bye);

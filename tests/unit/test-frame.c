@@ -378,6 +378,46 @@ START_TEST(test_encode)
 }
 END_TEST
 
+START_TEST(test_set_max)
+{
+	struct frame_decoder d;
+	struct frame f;
+	ck_assert_int_eq(frame_decoder_init(&d, 100), 0);
+	ck_assert_int_eq(frame_decoder_set_max(&d, 0), -EINVAL);
+	ck_assert_int_eq(frame_decoder_set_max(&d, FRAME_MAX_PAYLOAD + 1), -EINVAL);
+	/* half of a 90-byte frame buffered, then the limit goes up: the frame
+	 * completes and a longer one is accepted */
+	uint8_t in[2 + 90];
+	memset(in, 0x45, sizeof in);
+	in[0] = 0;
+	in[1] = 90;
+	const uint8_t *data = in;
+	size_t len = 50;
+	ck_assert_int_eq(frame_decoder_next(&d, &data, &len, &f), 0);
+	ck_assert_int_eq(frame_decoder_set_max(&d, 80), -EBUSY);
+	ck_assert_int_eq(frame_decoder_set_max(&d, 5000), 0);
+	len = sizeof in - 50;
+	ck_assert_int_eq(frame_decoder_next(&d, &data, &len, &f), 1);
+	ck_assert_uint_eq(f.len, 90);
+	static uint8_t big[2 + 4000];
+	memset(big, 0x45, sizeof big);
+	big[0] = 4000 >> 8;
+	big[1] = 4000 & 0xff;
+	data = big;
+	len = 1000;
+	ck_assert_int_eq(frame_decoder_next(&d, &data, &len, &f), 0);
+	len = sizeof big - 1000;
+	ck_assert_int_eq(frame_decoder_next(&d, &data, &len, &f), 1);
+	ck_assert_uint_eq(f.len, 4000);
+	/* lowering with nothing in progress is fine, and enforced */
+	ck_assert_int_eq(frame_decoder_set_max(&d, 1000), 0);
+	data = big;
+	len = sizeof big;
+	ck_assert_int_eq(frame_decoder_next(&d, &data, &len, &f), -EMSGSIZE);
+	frame_decoder_free(&d);
+}
+END_TEST
+
 START_TEST(test_classify)
 {
 	enum frame_kind k = 0;
@@ -388,9 +428,9 @@ START_TEST(test_classify)
 	} cases[] = {
 	    {0x01, 0, FRAME_CONTROL}, {0x45, 0, FRAME_IPV4}, {0x40, 0, FRAME_IPV4},
 	    {0x4f, 0, FRAME_IPV4},    {0x60, 0, FRAME_IPV6}, {0x6f, 0, FRAME_IPV6},
-	    {0x00, -EPROTO, 0},	      {0x02, -EPROTO, 0},    {0x11, -EPROTO, 0},
-	    {0x3f, -EPROTO, 0},	      {0x50, -EPROTO, 0},    {0x7b, -EPROTO, 0},
-	    {0xff, -EPROTO, 0},
+	    {0x00, -EPROTO, 0},	      {0x02, 0, FRAME_GSO},  {0x03, -EPROTO, 0},
+	    {0x11, -EPROTO, 0},	      {0x3f, -EPROTO, 0},    {0x50, -EPROTO, 0},
+	    {0x7b, -EPROTO, 0},	      {0xff, -EPROTO, 0},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		k = 0;
@@ -402,6 +442,7 @@ START_TEST(test_classify)
 	ck_assert_str_eq(frame_kind_name(FRAME_CONTROL), "control");
 	ck_assert_str_eq(frame_kind_name(FRAME_IPV4), "ipv4");
 	ck_assert_str_eq(frame_kind_name(FRAME_IPV6), "ipv6");
+	ck_assert_str_eq(frame_kind_name(FRAME_GSO), "gso");
 	ck_assert_str_eq(frame_kind_name((enum frame_kind)9), "unknown");
 }
 END_TEST
@@ -412,6 +453,7 @@ static Suite *frame_suite(void)
 	TCase *tc = tcase_create("core");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_classify);
+	tcase_add_test(tc, test_set_max);
 	tcase_add_test(tc, test_encode);
 	tcase_add_test(tc, test_decoder_init);
 	tcase_add_test(tc, test_decode_empty_input);

@@ -30,6 +30,7 @@ START_TEST(test_defaults)
 	ck_assert_str_eq(c.leases, "/etc/tlsvpn/leases.json");
 	ck_assert_str_eq(c.tun_name, "tlsvpn%d");
 	ck_assert_uint_eq(c.mtu, 1500);
+	ck_assert(c.tun_offload);
 	ck_assert(!c.has_pool6);
 	ck_assert(!c.redirect_gateway);
 	ck_assert_uint_eq(c.n_routes, 0);
@@ -60,7 +61,7 @@ START_TEST(test_full)
 	const char *json =
 	    "{\"listen\": \"[fd00:18:1::1]:8443\", \"ca\": \"/pki/ca.crt\", \"cert\": \"c.crt\","
 	    " \"key\": \"k.key\", \"crl\": \"crl.pem\","
-	    " \"tun\": {\"name\": \"tlsvpn0\", \"mtu\": 1400},"
+	    " \"tun\": {\"name\": \"tlsvpn0\", \"mtu\": 1400, \"offload\": false},"
 	    " \"pool\": {\"ipv4\": \"10.8.0.0/24\", \"ipv6\": \"fd00:8::/64\"},"
 	    " \"leases\": \"/var/lib/tlsvpn/leases.json\","
 	    " \"push\": {\"redirect_gateway\": true, \"routes\": [\"192.0.2.0/24\", "
@@ -84,6 +85,7 @@ START_TEST(test_full)
 	ck_assert_str_eq(c.leases, "/var/lib/tlsvpn/leases.json");
 	ck_assert_str_eq(c.tun_name, "tlsvpn0");
 	ck_assert_uint_eq(c.mtu, 1400);
+	ck_assert(!c.tun_offload);
 	ck_assert(c.has_pool6);
 	ck_assert_str_eq(addr_prefix_format(&c.pool6, b, sizeof b), "fd00:8::/64");
 	ck_assert(c.redirect_gateway);
@@ -212,7 +214,7 @@ static const struct bad bad[] = {
      "/etc/tlsvpn/server.json: tun: expected an object, got \"tlsvpn0\""},
     {"{\"listen\":\"0.0.0.0\",\"ca\":\"ca\",\"cert\":\"c\",\"key\":\"k\",\"pool\":{\"ipv4\":\"10.8."
      "0.0/24\"},\"tun\":{\"nmae\":\"x\"}}",
-     "/etc/tlsvpn/server.json: tun.nmae: unknown key (allowed: name, mtu)"},
+     "/etc/tlsvpn/server.json: tun.nmae: unknown key (allowed: name, mtu, offload)"},
     {"{\"listen\":\"0.0.0.0\",\"ca\":\"ca\",\"cert\":\"c\",\"key\":\"k\",\"pool\":{\"ipv4\":\"10.8."
      "0.0/24\"},\"tun\":{\"name\":\"eth0; flush ruleset\"}}",
      "/etc/tlsvpn/server.json: tun.name: expected an interface name of 1..15 characters "
@@ -230,6 +232,9 @@ static const struct bad bad[] = {
     {"{\"listen\":\"0.0.0.0\",\"ca\":\"ca\",\"cert\":\"c\",\"key\":\"k\",\"pool\":{\"ipv4\":\"10.8."
      "0.0/24\"},\"tun\":{\"mtu\":\"1500\"}}",
      "/etc/tlsvpn/server.json: tun.mtu: expected an integer 576..65535, got \"1500\""},
+    {"{\"listen\":\"0.0.0.0\",\"ca\":\"ca\",\"cert\":\"c\",\"key\":\"k\",\"pool\":{\"ipv4\":\"10.8."
+     "0.0/24\"},\"tun\":{\"offload\":\"yes\"}}",
+     "/etc/tlsvpn/server.json: tun.offload: expected true or false, got \"yes\""},
     {"{\"listen\":\"0.0.0.0\",\"ca\":\"ca\",\"cert\":\"c\",\"key\":\"k\",\"pool\":{\"ipv4\":\"10.8."
      "0.0/24\"},\"push\":{\"route\":[]}}",
      "/etc/tlsvpn/server.json: push.route: unknown key (allowed: redirect_gateway, routes, dns)"},

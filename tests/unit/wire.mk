@@ -18,3 +18,11 @@ tests_unit_test_packet_LDADD = $(UNIT_LIBS)
 tests_unit_test_addr_SOURCES = tests/unit/test-addr.c
 tests_unit_test_addr_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_addr_LDADD = $(UNIT_LIBS)
+
+# gso: checksums against a naive RFC 1071 reference, segmentation, the TUN
+# header and hostile GSO frames.
+check_PROGRAMS += tests/unit/test-gso
+TESTS += tests/unit/test-gso
+tests_unit_test_gso_SOURCES = tests/unit/test-gso.c
+tests_unit_test_gso_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_gso_LDADD = $(UNIT_LIBS)
