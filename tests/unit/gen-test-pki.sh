@@ -3,6 +3,7 @@
 # line (independent of our own cert writer, so each checks the other):
 #   ca.{crt,key}            the trusted CA (P-256)
 #   other-ca.{crt,key}      a CA nobody trusts
+#   impostor-ca.{crt,key}   named like ca, another key (forged CRLs)
 #   server.{crt,key}        CN vpn.example.com, SAN DNS vpn.example.com,
 #                           IP 198.18.1.1, IP fd00:18::1, EKU serverAuth
 #   server-rsa.{crt,key}    the same names, RSA 2048 key
@@ -96,6 +97,8 @@ issue() {
 
 make_ca ca "tlsvpn test CA"
 make_ca other-ca "some other CA"
+# same name as ca, another key: its CRLs must fail the signature check
+make_ca impostor-ca "tlsvpn test CA"
 
 issue ca server vpn.example.com server ec
 issue ca server-rsa vpn.example.com server rsa

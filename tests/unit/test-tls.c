@@ -847,6 +847,18 @@ START_TEST(test_mismatch)
 	ck_assert_int_eq(tls_config_new(TLS_CLIENT, &o, &cfg, err, sizeof(err)), -EINVAL);
 	ck_assert_msg(strstr(err, "does not match") != NULL && strstr(err, "expired.key") != NULL,
 		      "%s", err);
+	/* an EC key for an RSA certificate, and an RSA key of another pair */
+	struct tls_options r = {
+	    .ca_file = pkipath("ca.crt"),
+	    .cert_file = pkipath("server-rsa.crt"),
+	    .key_file = pkipath("server.key"),
+	};
+	ck_assert_int_eq(tls_config_new(TLS_SERVER, &r, &cfg, err, sizeof(err)), -EINVAL);
+	ck_assert_msg(strstr(err, "does not match") != NULL, "%s", err);
+	r.cert_file = pkipath("server.crt");
+	r.key_file = pkipath("server-rsa.key");
+	ck_assert_int_eq(tls_config_new(TLS_SERVER, &r, &cfg, err, sizeof(err)), -EINVAL);
+	ck_assert_msg(strstr(err, "does not match") != NULL, "%s", err);
 }
 END_TEST
 
@@ -963,6 +975,19 @@ START_TEST(test_crl_reload)
 	ck_assert_int_eq(system(cmd), 0);
 	ck_assert_int_eq(tls_config_reload_crl(cfg, err, sizeof(err)), -EINVAL);
 	ck_assert_msg(strstr(err, "not issued by the configured CA") != NULL, "%s", err);
+
+	/* A CRL naming our CA but signed with another key is refused, and the
+	 * CRL in force stays. */
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s/impostor-ca.d && openssl ca -gencrl -config ../ca.cnf -cert "
+		 "../impostor-ca.crt -keyfile ../impostor-ca.key -out %s 2>/dev/null",
+		 pki, crl);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(tls_config_reload_crl(cfg, err, sizeof(err)), -EINVAL);
+	ck_assert_msg(strstr(err, "CRL signature does not verify with the configured CA's key") !=
+			  NULL,
+		      "%s", err);
+	ck_assert(tls_config_cert_revoked(cfg, &carol));
 
 	/* The current CRL: a later nextUpdate. */
 	snprintf(cmd, sizeof(cmd), "cp %s %s", pkipath("crl-empty.pem"), crl);
