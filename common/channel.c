@@ -460,12 +460,12 @@ int channel_set_handshake_timeout(struct channel *ch, const struct timeval *tv)
 	return event_add(ch->ev_timer, tv) == 0 ? 0 : -EIO;
 }
 
-int channel_send_packet(struct channel *ch, const uint8_t *pkt, size_t len)
+/* Queues one data frame: head[0..head_len) (a GSO frame's header, or
+ * nothing) then body[0..body_len). 0, -ENOBUFS (counted) or -ENOMEM. */
+static int queue_data(struct channel *ch, const uint8_t *head, size_t head_len, const uint8_t *body,
+		      size_t body_len)
 {
-	if (len == 0 || len > FRAME_MAX_PAYLOAD)
-		return -EMSGSIZE;
-	if (ch->state != CH_OPEN)
-		return -EPIPE;
+	size_t len = head_len + body_len;
 	int r = reserve(ch, FRAME_HEADER_LEN + len, false);
 	if (r < 0) {
 		if (r == -ENOBUFS)
@@ -474,11 +474,22 @@ int channel_send_packet(struct channel *ch, const uint8_t *pkt, size_t len)
 	}
 	uint8_t *w = ch->out + ch->out_len;
 	frame_put_header(w, len);
-	memcpy(w + FRAME_HEADER_LEN, pkt, len);
+	if (head_len > 0) /* memcpy from NULL is undefined even for 0 bytes */
+		memcpy(w + FRAME_HEADER_LEN, head, head_len);
+	memcpy(w + FRAME_HEADER_LEN + head_len, body, body_len);
 	ch->out_len += FRAME_HEADER_LEN + len;
 	ch->stats.tx_packets++;
 	maybe_flush(ch);
 	return 0;
+}
+
+int channel_send_packet(struct channel *ch, const uint8_t *pkt, size_t len)
+{
+	if (len == 0 || len > FRAME_MAX_PAYLOAD)
+		return -EMSGSIZE;
+	if (ch->state != CH_OPEN)
+		return -EPIPE;
+	return queue_data(ch, NULL, 0, pkt, len);
 }
 
 /* gso_segment's emit: each segment is an ordinary packet frame. */
@@ -500,22 +511,12 @@ int channel_send_gso(struct channel *ch, const struct gso_packet *g)
 		ch->stats.tx_segmented++;
 		return gso_segment(g, scratch, sizeof scratch, queue_segment, ch);
 	}
-	size_t len = GSO_FRAME_HEADER + g->len;
-	int r = reserve(ch, FRAME_HEADER_LEN + len, false);
-	if (r < 0) {
-		if (r == -ENOBUFS)
-			ch->stats.drops_queue_full++;
-		return r;
-	}
-	uint8_t *w = ch->out + ch->out_len;
-	frame_put_header(w, len);
-	gso_frame_header(g, w + FRAME_HEADER_LEN);
-	memcpy(w + FRAME_HEADER_LEN + GSO_FRAME_HEADER, g->pkt, g->len);
-	ch->out_len += FRAME_HEADER_LEN + len;
-	ch->stats.tx_packets++;
-	ch->stats.tx_gso++;
-	maybe_flush(ch);
-	return 0;
+	uint8_t head[GSO_FRAME_HEADER];
+	gso_frame_header(g, head);
+	int r = queue_data(ch, head, sizeof head, g->pkt, g->len);
+	if (r == 0)
+		ch->stats.tx_gso++;
+	return r;
 }
 
 int channel_enable_gso(struct channel *ch, size_t mtu)
