@@ -340,7 +340,7 @@ static void on_frame(struct channel *ch, const struct frame *f, void *arg)
 			t->tun_write_drops++;
 		return;
 	}
-	if (tun_write(t->opt.tun_fd, t->opt.tun_offload, NULL, f->payload, f->len) < 0)
+	if (tun_write(t->opt.tun_fd, t->opt.tun_offload, f->payload, f->len) < 0)
 		t->tun_write_drops++;
 }
 static void reap(evutil_socket_t fd, short what, void *arg)
@@ -450,14 +450,10 @@ static int send_from_tun(struct tunnel *t, uint8_t *buf, size_t n)
 {
 	if (!t->opt.tun_offload)
 		return channel_send_packet(t->ch, buf, n);
-	if (n < GSO_VNET_HDR_LEN)
-		return -EINVAL;
-	struct virtio_net_hdr hdr;
-	memcpy(&hdr, buf, sizeof(hdr));
-	uint8_t *pkt = buf + GSO_VNET_HDR_LEN;
-	size_t len = n - GSO_VNET_HDR_LEN;
+	uint8_t *pkt;
+	size_t len;
 	struct gso_packet g;
-	int kind = gso_from_tun(&hdr, pkt, len, &g, NULL);
+	int kind = gso_from_tun_read(buf, n, &pkt, &len, &g, NULL);
 	if (kind < 0)
 		return kind;
 	if (kind == 0)

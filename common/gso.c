@@ -147,6 +147,18 @@ int gso_from_tun(const struct virtio_net_hdr *hdr, uint8_t *pkt, size_t len, str
 	return 1;
 }
 
+int gso_from_tun_read(uint8_t *buf, size_t n, uint8_t **pkt, size_t *len, struct gso_packet *out,
+		      const char **why)
+{
+	if (n < GSO_VNET_HDR_LEN)
+		return refuse(why, "TUN read shorter than its offload header");
+	struct virtio_net_hdr hdr;
+	memcpy(&hdr, buf, sizeof hdr); /* buf need not be aligned */
+	*pkt = buf + GSO_VNET_HDR_LEN;
+	*len = n - GSO_VNET_HDR_LEN;
+	return gso_from_tun(&hdr, *pkt, *len, out, why);
+}
+
 bool gso_frame_fits(const struct gso_packet *g, size_t mtu)
 {
 	return g->gso_size >= GSO_MIN_SIZE && g->hdr_len + g->gso_size <= mtu &&

@@ -64,6 +64,12 @@ struct gso_packet {
 int gso_from_tun(const struct virtio_net_hdr *hdr, uint8_t *pkt, size_t len, struct gso_packet *out,
 		 const char **why);
 
+/* The same for one whole read from a TUN with offloads: the virtio_net_hdr
+ * at buf[0..GSO_VNET_HDR_LEN), then the packet, whose place and length go to
+ * *pkt and *len. -EINVAL also for a read shorter than the header. */
+int gso_from_tun_read(uint8_t *buf, size_t n, uint8_t **pkt, size_t *len, struct gso_packet *out,
+		      const char **why);
+
 /* True if g may travel as one GSO frame to a peer whose tunnel MTU is mtu:
  * gso_size >= GSO_MIN_SIZE, hdr_len + gso_size <= mtu, len <= GSO_MAX_PACKET.
  * Otherwise the sender segments it in software. */

@@ -114,12 +114,11 @@ int tun_open_offload(const char *name, char *actual, size_t actual_len, bool *of
 	return tun_open(name, actual, actual_len, err, err_len);
 }
 
-int tun_write(int fd, bool offload, const struct virtio_net_hdr *hdr, const uint8_t *pkt,
-	      size_t len)
+int tun_write(int fd, bool offload, const uint8_t *pkt, size_t len)
 {
 	static const struct virtio_net_hdr plain;
 	struct iovec iov[2] = {
-	    {.iov_base = (void *)(hdr ? hdr : &plain), .iov_len = sizeof plain},
+	    {.iov_base = (void *)&plain, .iov_len = sizeof plain},
 	    {.iov_base = (void *)pkt, .iov_len = len},
 	};
 	ssize_t n = offload ? writev(fd, iov, 2) : write(fd, pkt, len);

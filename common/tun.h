@@ -31,11 +31,10 @@ int tun_open(const char *name, char *actual, size_t actual_len, char *err, size_
 int tun_open_offload(const char *name, char *actual, size_t actual_len, bool *offload, char *err,
 		     size_t err_len);
 
-/* Writes one packet. With offload (the fd came from tun_open_offload with
- * *offload true) hdr goes first; hdr NULL means an all-zero header, an
- * ordinary packet whose checksums are complete. 0 or -errno. */
-int tun_write(int fd, bool offload, const struct virtio_net_hdr *hdr, const uint8_t *pkt,
-	      size_t len);
+/* Writes one ordinary packet whose checksums are complete. With offload (the
+ * fd came from tun_open_offload with *offload true) an all-zero
+ * virtio_net_hdr goes first. 0 or -errno. */
+int tun_write(int fd, bool offload, const uint8_t *pkt, size_t len);
 
 /* Writes a TCP super-packet (from gso_frame_parse): with offload whole, and
  * the kernel segments it where it must; without, cut here into ordinary

@@ -83,16 +83,10 @@ static void route_to_client(struct tunio *t, const uint8_t *pkt, size_t len)
  * TCP super-packet, which goes to the client whole or cut, as it can take. */
 static void route_offloaded(struct tunio *t, uint8_t *buf, size_t n)
 {
-	if (n < GSO_VNET_HDR_LEN) {
-		t->stats.drops_malformed++;
-		return;
-	}
-	struct virtio_net_hdr hdr;
-	memcpy(&hdr, buf, sizeof hdr);
-	uint8_t *pkt = buf + GSO_VNET_HDR_LEN;
-	size_t len = n - GSO_VNET_HDR_LEN;
+	uint8_t *pkt;
+	size_t len;
 	struct gso_packet g;
-	int kind = gso_from_tun(&hdr, pkt, len, &g, NULL);
+	int kind = gso_from_tun_read(buf, n, &pkt, &len, &g, NULL);
 	if (kind < 0) {
 		t->stats.drops_malformed++;
 		return;
@@ -256,7 +250,7 @@ void tunio_from_client(struct tunio *t, struct session *s, const uint8_t *pkt, s
 	}
 	if (!to_tun)
 		return;
-	if (tun_write(t->fd, t->offload, NULL, pkt, pi.total_len) < 0) {
+	if (tun_write(t->fd, t->offload, pkt, pi.total_len) < 0) {
 		t->stats.drops_tun_write++;
 		return;
 	}

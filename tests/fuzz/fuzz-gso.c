@@ -7,7 +7,7 @@
  *         TUN header that gso_from_tun takes back, and must cut into segments
  *         of at most the MTU that are valid TCP packets;
  *   odd:  the rest is a virtio_net_hdr (as the TUN reads it, host byte
- *         order) and a packet, for gso_from_tun; a completed checksum must
+ *         order) and a packet, for gso_from_tun_read; a completed checksum must
  *         verify, and a super-packet must cut into valid segments.
  * The module's own checksum code is not trusted here: a naive RFC 1071 sum
  * verifies every result.
@@ -148,10 +148,11 @@ static void from_tun(const uint8_t *data, size_t size)
 	if (size < sizeof(h))
 		return;
 	memcpy(&h, data, sizeof(h));
+	uint8_t *buf = malloc(size);
+	CHECK(buf != NULL);
+	memcpy(buf, data, size);
+	uint8_t *pkt = buf + sizeof(h);
 	size_t len = size - sizeof(h);
-	uint8_t *pkt = malloc(len ? len : 1);
-	CHECK(pkt != NULL);
-	memcpy(pkt, data + sizeof(h), len);
 
 	/* The partial sum the field held, to verify a completed checksum. A
 	 * field at an odd offset from csum_start straddles two 16-bit words
@@ -166,7 +167,10 @@ static void from_tun(const uint8_t *data, size_t size)
 
 	struct gso_packet g;
 	const char *why = NULL;
-	int rc = gso_from_tun(&h, pkt, len, &g, &why);
+	uint8_t *got_pkt = NULL;
+	size_t got_len = 0;
+	int rc = gso_from_tun_read(buf, size, &got_pkt, &got_len, &g, &why);
+	CHECK(got_pkt == pkt && got_len == len);
 	if (rc < 0) {
 		CHECK(rc == -EINVAL && why != NULL && why[0] != '\0');
 	} else if (rc == 0) {
@@ -193,7 +197,7 @@ static void from_tun(const uint8_t *data, size_t size)
 		}
 		segment(&g, BIG_SCRATCH, g.hdr_len + g.gso_size);
 	}
-	free(pkt);
+	free(buf);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

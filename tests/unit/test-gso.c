@@ -950,6 +950,41 @@ START_TEST(test_tun_super)
 }
 END_TEST
 
+/* A whole TUN read: header split off, then interpreted; short reads refused. */
+START_TEST(test_tun_read)
+{
+	rng_seed(17);
+	struct spec s = {.family = AF_INET, .payload = 3000, .csum = 1};
+	size_t len;
+	uint8_t *pkt = build(&s, &len);
+	struct virtio_net_hdr h = vhdr(VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV4, 1000,
+				       (uint16_t)spec_l4_off(&s), 16, 0);
+	size_t n = GSO_VNET_HDR_LEN + len;
+	uint8_t *buf = malloc(n);
+	ck_assert_ptr_nonnull(buf);
+	memcpy(buf, &h, sizeof(h));
+	memcpy(buf + GSO_VNET_HDR_LEN, pkt, len);
+	uint8_t *got = NULL;
+	size_t got_len = 0;
+	struct gso_packet g;
+	const char *why = NULL;
+	ck_assert_int_eq(gso_from_tun_read(buf, n, &got, &got_len, &g, &why), 1);
+	ck_assert_ptr_eq(got, buf + GSO_VNET_HDR_LEN);
+	ck_assert_uint_eq(got_len, len);
+	ck_assert_uint_eq(g.gso_size, 1000);
+	for (size_t cut = 0; cut < GSO_VNET_HDR_LEN; cut++) {
+		uint8_t *short_read = exact_copy(buf, cut);
+		why = NULL;
+		ck_assert_int_eq(gso_from_tun_read(short_read, cut, &got, &got_len, &g, &why),
+				 -EINVAL);
+		ck_assert_str_eq(why, "TUN read shorter than its offload header");
+		free(short_read);
+	}
+	free(buf);
+	free(pkt);
+}
+END_TEST
+
 /* Every truncation of a TUN super-packet is refused without reading past it. */
 START_TEST(test_tun_truncated)
 {
@@ -1461,6 +1496,7 @@ static Suite *gso_suite(void)
 	tcase_add_test(tc, test_tun_csum_offsets);
 	tcase_add_test(tc, test_tun_types_refused);
 	tcase_add_test(tc, test_tun_super);
+	tcase_add_test(tc, test_tun_read);
 	tcase_add_test(tc, test_tun_truncated);
 	tcase_add_test(tc, test_frame_valid);
 	tcase_add_test(tc, test_frame_truncated);
