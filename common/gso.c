@@ -138,11 +138,13 @@ int gso_from_tun(const struct virtio_net_hdr *hdr, uint8_t *pkt, size_t len, str
 		return rc;
 	if ((type == VIRTIO_NET_HDR_GSO_TCPV4) != (out->family == AF_INET))
 		return refuse(why, "TUN GSO type does not match the IP version");
-	/* A routing header would put another destination in the TCP
-	 * pseudo-header than the one gso_segment sees; the kernel's TCP adds
-	 * extension headers only when an application asks for them. */
-	if (out->family == AF_INET6 && out->l4_off != IPV6_HEADER)
-		return refuse(why, "TUN IPv6 super-packet with extension headers");
+	/* Other extension headers are copied into every segment as they are
+	 * (gso_frame_fits sends such a packet as segments). A routing header
+	 * would put another destination in the TCP pseudo-header than the
+	 * one gso_segment sums; the kernel's TCP adds one only when an
+	 * application asks for it. */
+	if (out->pi.routing_header)
+		return refuse(why, "TUN IPv6 super-packet with a routing header");
 	out->gso_size = hdr->gso_size;
 	return 1;
 }

@@ -14,9 +14,10 @@
  * to the TUN, and cuts a super-packet into ordinary packets in software for a
  * peer or a device that cannot take it whole.
  *
- * A super-packet is one IPv4 or IPv6 (no extension headers) TCP packet,
- * unfragmented, whose payload is longer than gso_size: segment i carries
- * payload bytes [i*gso_size, (i+1)*gso_size) behind a copy of the headers.
+ * A super-packet is one IPv4 or IPv6 TCP packet, unfragmented, whose payload
+ * is longer than gso_size: segment i carries payload bytes
+ * [i*gso_size, (i+1)*gso_size) behind a copy of the headers. A GSO frame on
+ * the wire never has IPv6 extension headers.
  */
 #ifndef TLSVPN_GSO_H
 #define TLSVPN_GSO_H
@@ -58,8 +59,10 @@ struct gso_packet {
  *   1  a TCP super-packet, *out filled (its checksum field still holds the
  *      kernel's partial sum; the receiver or gso_segment redoes it);
  *  -EINVAL for a header that does not fit the packet, an offload type this
- *      code never enables (UDP, unknown), or an IPv6 super-packet with
- *      extension headers; *why names it (why may be NULL).
+ *      code never enables (UDP, unknown), or an IPv6 super-packet with a
+ *      routing header; *why names it (why may be NULL).
+ * An IPv6 super-packet with other extension headers is accepted: it never
+ * fits a GSO frame, so it is cut in software, headers copied as they are.
  */
 int gso_from_tun(const struct virtio_net_hdr *hdr, uint8_t *pkt, size_t len, struct gso_packet *out,
 		 const char **why);

@@ -65,6 +65,7 @@ static int parse_v4(const uint8_t *pkt, size_t len, struct packet_info *out, con
 	out->total_len = total;
 	out->fragment = more || offset != 0;
 	out->first_fragment = offset == 0;
+	out->routing_header = false;
 	return 0;
 }
 
@@ -77,6 +78,7 @@ static int walk_v6(const uint8_t *pkt, size_t total, struct packet_info *out, co
 
 	out->fragment = false;
 	out->first_fragment = true;
+	out->routing_header = false;
 	for (;;) {
 		if (nh != NH_HOPOPTS && nh != NH_ROUTING && nh != NH_FRAGMENT && nh != NH_DSTOPTS)
 			break;
@@ -89,6 +91,8 @@ static int walk_v6(const uint8_t *pkt, size_t total, struct packet_info *out, co
 		if (total - off < 8)
 			return refuse(why, "IPv6 extension header truncated");
 		uint8_t next = pkt[off];
+		if (nh == NH_ROUTING)
+			out->routing_header = true;
 		size_t hlen;
 		if (nh == NH_FRAGMENT) {
 			if (out->fragment)

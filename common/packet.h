@@ -29,6 +29,8 @@ struct packet_info {
 			      * or an IPv6 fragment header) */
 	bool first_fragment; /* unfragmented, or the fragment at offset 0: only
 			      * then does the L4 header follow header_len */
+	bool routing_header; /* IPv6 with a routing header: the L4 checksum's
+			      * pseudo-header may name another destination */
 };
 
 /*

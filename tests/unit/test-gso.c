@@ -129,12 +129,13 @@ static uint8_t *exact_copy(const uint8_t *p, size_t n)
 
 struct spec {
 	int family;
-	size_t ip_opt;	 /* IPv4 option bytes, a multiple of 4, <= 40 */
-	size_t ext_len;	 /* IPv6 extension header bytes (hop-by-hop), 0 or 8*k */
-	size_t tcp_hlen; /* 20..60, a multiple of 4; 0 means 20 */
-	size_t payload;	 /* L4 payload bytes */
-	uint8_t flags;	 /* TCP flags */
-	uint8_t proto;	 /* 0 means TCP */
+	size_t ip_opt;	  /* IPv4 option bytes, a multiple of 4, <= 40 */
+	size_t ext_len;	  /* IPv6 extension header bytes, 0 or 8*k */
+	uint8_t ext_type; /* that header: 0 hop-by-hop, 43 routing, 60 destination options */
+	size_t tcp_hlen;  /* 20..60, a multiple of 4; 0 means 20 */
+	size_t payload;	  /* L4 payload bytes */
+	uint8_t flags;	  /* TCP flags */
+	uint8_t proto;	  /* 0 means TCP */
 	uint32_t seq;
 	uint16_t id;
 	uint16_t frag; /* IPv4 flags + fragment offset field; 0 means DF */
@@ -192,15 +193,20 @@ static uint8_t *build(const struct spec *s, size_t *len_out)
 		p[2] = 0x43;
 		p[3] = 0x65;
 		st16(p + 4, (uint16_t)(len - 40));
-		p[6] = s->ext_len ? 0 : proto;
+		p[6] = s->ext_len ? s->ext_type : proto;
 		p[7] = 64;
 		inet_pton(AF_INET6, "fd00:8::2", p + 8);
 		inet_pton(AF_INET6, "fd00:18:2::2", p + 24);
 		if (s->ext_len) {
 			p[40] = proto;
 			p[41] = (uint8_t)(s->ext_len / 8 - 1);
-			p[42] = 0x01; /* PadN covering the rest */
-			p[43] = (uint8_t)(s->ext_len - 4);
+			if (s->ext_type == 43) {
+				p[42] = 4; /* segment routing, nothing left to visit */
+				p[43] = 0;
+			} else {
+				p[42] = 0x01; /* PadN covering the rest */
+				p[43] = (uint8_t)(s->ext_len - 4);
+			}
 		}
 	}
 
@@ -935,9 +941,34 @@ START_TEST(test_tun_super)
 	s.payload = 3000;
 	tun_super(&s, VIRTIO_NET_HDR_GSO_TCPV6, 100, 0);
 
-	/* An IPv6 super-packet with an extension header is refused: a routing
-	 * header would change the pseudo-header the segmenter computes. */
-	struct spec e = {.family = AF_INET6, .ext_len = 8, .payload = 3000, .csum = 1};
+	/* IPv6 super-packets with hop-by-hop or destination options are cut
+	 * with the headers copied as they are, never sent as one GSO frame. */
+	const uint8_t kept[] = {0, 60};
+	for (size_t i = 0; i < sizeof(kept); i++) {
+		struct spec o = {.family = AF_INET6,
+				 .ext_len = 16,
+				 .ext_type = kept[i],
+				 .tcp_hlen = 32,
+				 .payload = 5000,
+				 .flags = TCP_ACK | TCP_PSH,
+				 .seq = 7,
+				 .csum = 1};
+		tun_super(&o, VIRTIO_NET_HDR_GSO_TCPV6, 1400, 0);
+		size_t olen;
+		uint8_t *opkt = build(&o, &olen);
+		struct virtio_net_hdr oh =
+		    vhdr(VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV6, 1400,
+			 (uint16_t)spec_l4_off(&o), 16, 0);
+		struct gso_packet og;
+		ck_assert_int_eq(gso_from_tun(&oh, opkt, olen, &og, NULL), 1);
+		ck_assert(!gso_frame_fits(&og, 1500));
+		free(opkt);
+	}
+
+	/* A routing header is refused: it would change the pseudo-header the
+	 * segmenter computes. */
+	struct spec e = {
+	    .family = AF_INET6, .ext_len = 8, .ext_type = 43, .payload = 3000, .csum = 1};
 	size_t len;
 	uint8_t *pkt = build(&e, &len);
 	struct virtio_net_hdr h = vhdr(VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV6, 1000,
@@ -945,7 +976,7 @@ START_TEST(test_tun_super)
 	struct gso_packet g;
 	const char *why = NULL;
 	ck_assert_int_eq(gso_from_tun(&h, pkt, len, &g, &why), -EINVAL);
-	ck_assert_str_eq(why, "TUN IPv6 super-packet with extension headers");
+	ck_assert_str_eq(why, "TUN IPv6 super-packet with a routing header");
 	free(pkt);
 }
 END_TEST

@@ -191,6 +191,15 @@ START_TEST(test_v6_ext_chain)
 	ck_assert_uint_eq(info.proto, 6);
 	ck_assert_uint_eq(info.header_len, 40 + 48);
 	ck_assert(!info.fragment);
+	ck_assert(info.routing_header);
+
+	/* The same without the routing header: hop-by-hop -> dstopts -> TCP. */
+	v6(p, sizeof(p), 8 + 8 + 20, 0);
+	ext(p + 40, 60, 0);
+	ext(p + 48, 6, 0);
+	ck_assert_int_eq(packet_parse(p, 40 + 36, &info, NULL), 0);
+	ck_assert_uint_eq(info.header_len, 40 + 16);
+	ck_assert(!info.routing_header);
 
 	/* First fragment: the chain goes on behind the fragment header. */
 	v6(p, sizeof(p), 8 + 8 + 8, 44);
