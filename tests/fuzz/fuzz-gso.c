@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "frame.h"
+#include "../unit/naive-csum.h"
 #include "gso.h"
 #include "packet.h"
 
@@ -33,36 +34,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MTU 1500
 /* Large enough for any one segment gso_from_tun can describe. */
 #define BIG_SCRATCH (65575 + 64)
-
-static uint32_t naive_add(uint32_t acc, const uint8_t *d, size_t n)
-{
-	for (size_t i = 0; i + 1 < n; i += 2) {
-		acc += (uint32_t)d[i] << 8 | d[i + 1];
-		acc = (acc & 0xffff) + (acc >> 16);
-	}
-	if (n % 2 == 1) {
-		acc += (uint32_t)d[n - 1] << 8;
-		acc = (acc & 0xffff) + (acc >> 16);
-	}
-	return acc;
-}
-
-static uint32_t naive_word(uint32_t acc, uint32_t w)
-{
-	acc += w & 0xffff;
-	return (acc & 0xffff) + (acc >> 16);
-}
-
-/* True if the TCP checksum of the IP packet pkt[0..len) verifies. */
-static int tcp_csum_ok(const uint8_t *pkt, size_t len, size_t l4_off, int family)
-{
-	size_t l4_len = len - l4_off;
-	uint32_t acc = family == AF_INET ? naive_add(0, pkt + 12, 8) : naive_add(0, pkt + 8, 32);
-	acc = naive_word(acc, (uint32_t)(l4_len >> 16));
-	acc = naive_word(acc, (uint32_t)l4_len);
-	acc = naive_word(acc, IPPROTO_TCP);
-	return naive_add(acc, pkt + l4_off, l4_len) == 0xffff;
-}
 
 struct seg_check {
 	const struct gso_packet *g;
@@ -81,7 +52,7 @@ static int check_segment(const uint8_t *seg, size_t len, void *arg)
 	CHECK(packet_parse(seg, len, &pi, NULL) == 0);
 	CHECK(pi.total_len == len && pi.proto == IPPROTO_TCP && !pi.fragment);
 	CHECK(pi.family == g->family && pi.header_len == g->l4_off);
-	CHECK(tcp_csum_ok(seg, len, g->l4_off, g->family));
+	CHECK(l4_csum_ok(seg, len, g->l4_off, g->family, IPPROTO_TCP));
 	if (g->family == AF_INET)
 		CHECK(naive_add(0, seg, g->l4_off) == 0xffff);
 	/* The payload is the original's, in order. */

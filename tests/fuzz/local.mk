@@ -20,7 +20,7 @@ include tests/fuzz/tls.mk
 # The GSO frame parser and the TUN offload header interpreter (common/gso.c),
 # each followed by software segmentation of what they accept.
 FUZZ_HARNESSES += tests/fuzz/fuzz-gso
-tests_fuzz_fuzz_gso_SOURCES = tests/fuzz/fuzz-gso.c $(FUZZ_DRIVER)
+tests_fuzz_fuzz_gso_SOURCES = tests/fuzz/fuzz-gso.c tests/unit/naive-csum.h $(FUZZ_DRIVER)
 tests_fuzz_fuzz_gso_CFLAGS = $(AM_CFLAGS) $(TLSVPN_CFLAGS)
 tests_fuzz_fuzz_gso_LDADD = $(TLSVPN_LIBS)
 tests_fuzz_fuzz_gso_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)

@@ -23,6 +23,6 @@ tests_unit_test_addr_LDADD = $(UNIT_LIBS)
 # header and hostile GSO frames.
 check_PROGRAMS += tests/unit/test-gso
 TESTS += tests/unit/test-gso
-tests_unit_test_gso_SOURCES = tests/unit/test-gso.c
+tests_unit_test_gso_SOURCES = tests/unit/test-gso.c tests/unit/naive-csum.h
 tests_unit_test_gso_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_gso_LDADD = $(UNIT_LIBS)
