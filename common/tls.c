@@ -20,6 +20,7 @@
 #include <mbedtls/version.h>
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
+#include <mbedtls/ecdsa.h>
 #include <mbedtls/error.h>
 #include <mbedtls/md.h>
 #include <mbedtls/net_sockets.h>
@@ -247,6 +248,32 @@ static int key_matches_cert(const mbedtls_pk_context *cert_pk, const mbedtls_pk_
 	return 0;
 }
 
+/*
+ * mbedTLS 2.28 signs and verifies with an EC key typed ECKEY (what it parses
+ * from key files and certificates) through a throwaway ECDSA context, so it
+ * rebuilds the key's table of base-point multiples every time: a P-256
+ * signature costs 1.5 ms instead of 0.66, a verification 3.0 instead of 2.2.
+ * The same key typed ECDSA keeps its table. A server signs with its key and
+ * checks a client chain with its CA's key on every full handshake.
+ */
+static int keep_ec_tables(mbedtls_pk_context *pk)
+{
+	if (mbedtls_pk_get_type(pk) != MBEDTLS_PK_ECKEY)
+		return 0;
+	mbedtls_pk_context ecdsa;
+	mbedtls_pk_init(&ecdsa);
+	int r = mbedtls_pk_setup(&ecdsa, mbedtls_pk_info_from_type(MBEDTLS_PK_ECDSA));
+	if (r == 0)
+		r = mbedtls_ecdsa_from_keypair(mbedtls_pk_ec(ecdsa), mbedtls_pk_ec(*pk));
+	if (r != 0) {
+		mbedtls_pk_free(&ecdsa);
+		return r;
+	}
+	mbedtls_pk_free(pk);
+	*pk = ecdsa;
+	return 0;
+}
+
 /* The CRL's signature verifies with ca's key, and ca may sign CRLs. */
 static bool crl_signed_by(const mbedtls_x509_crl *crl, const mbedtls_x509_crt *ca)
 {
@@ -417,6 +444,13 @@ static int load_pki(struct tls_config *cfg, const struct tls_options *opt, char 
 		errbuf_set(err, len, "%s does not match the certificate in %s: %s", key.name,
 			   cert.name, text);
 		return -EINVAL;
+	}
+	r = keep_ec_tables(&cfg->key);
+	for (mbedtls_x509_crt *c = &cfg->ca; r == 0 && c != NULL && c->raw.p != NULL; c = c->next)
+		r = keep_ec_tables(&c->pk);
+	if (r != 0) {
+		errbuf_set(err, len, "out of memory");
+		return -ENOMEM;
 	}
 	/* A certificate the peer will refuse is better reported now. */
 	if (!role_eku(&cfg->cert, cfg->role)) {

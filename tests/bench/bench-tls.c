@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include <mbedtls/ctr_drbg.h>
+#include <mbedtls/ecdsa.h>
 #include <mbedtls/entropy.h>
 #include <mbedtls/error.h>
 #include <mbedtls/net_sockets.h>
@@ -127,6 +128,27 @@ static int revoked_cb(void *arg, mbedtls_x509_crt *crt, int depth, uint32_t *fla
 	return 0;
 }
 
+/* An ECDSA-typed copy of an EC key, which keeps its base-point table between
+ * signatures, as common/tls.c keep_ec_tables() gives tlsvpn: the ceiling
+ * gets every trick tlsvpn uses. */
+static int keep_ec_tables(mbedtls_pk_context *pk)
+{
+	if (mbedtls_pk_get_type(pk) != MBEDTLS_PK_ECKEY)
+		return 0;
+	mbedtls_pk_context ecdsa;
+	mbedtls_pk_init(&ecdsa);
+	int ret = mbedtls_pk_setup(&ecdsa, mbedtls_pk_info_from_type(MBEDTLS_PK_ECDSA));
+	if (ret == 0)
+		ret = mbedtls_ecdsa_from_keypair(mbedtls_pk_ec(ecdsa), mbedtls_pk_ec(*pk));
+	if (ret != 0) {
+		mbedtls_pk_free(&ecdsa);
+		return ret;
+	}
+	mbedtls_pk_free(pk);
+	*pk = ecdsa;
+	return 0;
+}
+
 static int peer_init(struct peer *p, int endpoint, const char *ca, const char *cert,
 		     const char *key, const char *crl)
 {
@@ -148,6 +170,13 @@ static int peer_init(struct peer *p, int endpoint, const char *ca, const char *c
 	}
 	if ((ret = mbedtls_pk_parse_keyfile(&p->key, key, NULL)) != 0) {
 		tls_err(key, ret);
+		return -1;
+	}
+	ret = keep_ec_tables(&p->key);
+	for (mbedtls_x509_crt *c = &p->ca; ret == 0 && c != NULL && c->raw.p != NULL; c = c->next)
+		ret = keep_ec_tables(&c->pk);
+	if (ret != 0) {
+		tls_err("ECDSA key copy", ret);
 		return -1;
 	}
 	if (crl != NULL) {

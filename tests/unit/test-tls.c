@@ -21,6 +21,7 @@
 #include <mbedtls/ssl.h>
 
 #include "tls.h"
+#include "tls-private.h" /* test_ec_tables_kept looks inside the config */
 
 static char pki[256];
 
@@ -447,6 +448,35 @@ START_TEST(test_success)
 	ck_assert_int_eq(tls_conn_read(p.s[1].conn, b, sizeof(b)), 0);
 	pump_free(&p);
 	tls_config_free(ccfg);
+	tls_config_free(scfg);
+}
+END_TEST
+
+/*
+ * mbedTLS 2.28 keeps an EC key's base-point table only in a key typed ECDSA;
+ * one typed ECKEY (as parsed) rebuilds it for every signature and check.
+ * After a handshake, the server's key (which signed) and its CA's key (which
+ * checked the client's chain) must both still hold their tables.
+ */
+START_TEST(test_ec_tables_kept)
+{
+	struct tls_config *scfg = server_cfg();
+	struct tls_config *ccfg = client_cfg("client");
+	struct pump p;
+	connect_pair(&p, ccfg, scfg);
+	pump_run(&p);
+	ck_assert_int_eq(p.s[1].phase, DONE);
+	ck_assert_int_eq(mbedtls_pk_get_type(&scfg->key), MBEDTLS_PK_ECDSA);
+	ck_assert_int_eq(mbedtls_pk_get_type(&scfg->ca.pk), MBEDTLS_PK_ECDSA);
+	ck_assert_ptr_nonnull(mbedtls_pk_ec(scfg->key)->grp.T);
+	ck_assert_ptr_nonnull(mbedtls_pk_ec(scfg->ca.pk)->grp.T);
+	pump_free(&p);
+	tls_config_free(ccfg);
+	tls_config_free(scfg);
+
+	/* An RSA key is left as it is (test_rsa_and_preference uses it). */
+	scfg = server_cfg_full("server-rsa.crt", NULL, NULL);
+	ck_assert_int_eq(mbedtls_pk_get_type(&scfg->key), MBEDTLS_PK_RSA);
 	tls_config_free(scfg);
 }
 END_TEST
@@ -1029,6 +1059,7 @@ static Suite *tls_suite(void)
 	tcase_add_test(tc, test_resumption);
 	tcase_add_test(tc, test_resumption_after_revocation);
 	tcase_add_test(tc, test_rsa_and_preference);
+	tcase_add_test(tc, test_ec_tables_kept);
 	tcase_add_test(tc, test_other_ca);
 	tcase_add_test(tc, test_expired_client);
 	tcase_add_test(tc, test_revoked_client);
