@@ -12,7 +12,9 @@ client_tlsvpn_client_SOURCES = client/main.c \
 	client/leakguard.c client/leakguard.h
 client_tlsvpn_client_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client
 client_tlsvpn_client_CFLAGS = $(AM_CFLAGS) $(TLSVPN_CFLAGS)
-client_tlsvpn_client_LDADD = $(TLSVPN_LIBS)
+# The leak guard writes its table with libnftnl (leakguard.c), so the client
+# needs no libnftables.
+client_tlsvpn_client_LDADD = $(TLSVPN_CORE_LIBS) $(LIBNFTNL_LIBS)
 dist_man_MANS += man/tlsvpn-client.8
 
 # Unit tests of the pure parts (no root, no network).
@@ -46,7 +48,7 @@ tests_unit_test_client_undo_SOURCES = tests/unit/test-client-undo.c client/undo.
 	client/undo-state.c client/dns.c client/leakguard.c
 tests_unit_test_client_undo_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client
 tests_unit_test_client_undo_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_client_undo_LDADD = $(UNIT_LIBS)
+tests_unit_test_client_undo_LDADD = $(UNIT_LIBS) $(LIBNFTNL_LIBS)
 
 # Fuzz harness for the profile parser; seeds in tests/fuzz/corpus/profile/.
 FUZZ_HARNESSES += tests/fuzz/fuzz-profile

@@ -10,8 +10,12 @@ include common/control.mk
 include common/net.mk
 include common/tls.mk
 
-# What every program and test that links common/libtlsvpn.a needs.
-TLSVPN_CFLAGS = $(LIBEVENT_CFLAGS) $(JANSSON_CFLAGS) $(LIBMNL_CFLAGS) $(LIBNFTABLES_CFLAGS)
-TLSVPN_LIBS = common/libtlsvpn.a $(MBEDTLS_LIBS) $(LIBEVENT_LIBS) $(JANSSON_LIBS) \
-	$(LIBMNL_LIBS) $(LIBNFTABLES_LIBS)
+# What every program and test that links common/libtlsvpn.a needs. Only
+# nftables.c needs libnftables: a program that never calls nftables_run (the
+# client) links TLSVPN_CORE_LIBS and loads no libnftables at start.
+TLSVPN_CFLAGS = $(LIBEVENT_CFLAGS) $(JANSSON_CFLAGS) $(LIBMNL_CFLAGS) $(LIBNFTABLES_CFLAGS) \
+	$(LIBNFTNL_CFLAGS)
+TLSVPN_CORE_LIBS = common/libtlsvpn.a $(MBEDTLS_LIBS) $(LIBEVENT_LIBS) $(JANSSON_LIBS) \
+	$(LIBMNL_LIBS)
+TLSVPN_LIBS = $(TLSVPN_CORE_LIBS) $(LIBNFTABLES_LIBS)
 common_libtlsvpn_a_CFLAGS = $(AM_CFLAGS) $(TLSVPN_CFLAGS)

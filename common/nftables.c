@@ -48,10 +48,11 @@ static int error_code(const char *text)
 
 /*
  * One libnftables context for the whole process, made on first use. Freeing a
- * context costs 30-40 ms in libnftables 1.0.6 (measured here), and making one
- * per ruleset put that on the client's connect path. The programs are single
- * threaded and stay in one network namespace (the context opens its netlink
- * socket per command), so sharing it is safe; it lives until exit.
+ * context costs 30-40 ms in libnftables 1.0.6 (measured here: closing its
+ * netlink socket waits until nf_tables has freed the last transaction, an RCU
+ * grace period), and making one per ruleset put that on every ruleset. The
+ * server is single threaded and stays in one network namespace (the context
+ * keeps one netlink socket), so sharing it is safe; it lives until exit.
  */
 static struct nft_ctx *shared_ctx;
 
@@ -119,47 +120,4 @@ int nftables_run_output(const char *ruleset, char *out, size_t out_len, char *er
 	if (!out || out_len == 0)
 		return -EINVAL;
 	return run(ruleset, out, out_len, err, err_len);
-}
-
-bool nftables_name_valid(const char *name)
-{
-	size_t n = 0;
-
-	if (!name)
-		return false;
-	if (!((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= 'A' && name[0] <= 'Z')))
-		return false;
-	for (const char *p = name; *p; p++, n++) {
-		if (n >= NFTABLES_NAME_MAX)
-			return false;
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || *p == '_'))
-			return false;
-	}
-	return true;
-}
-
-int nftables_table_name(const char **table, const char *deflt, const char *who, char *err,
-			size_t err_len)
-{
-	if (*table == NULL)
-		*table = deflt;
-	if (!nftables_name_valid(*table)) {
-		errbuf_set(err, err_len,
-			   "%s: invalid table name \"%.40s\" (want a letter, then up to 30 of "
-			   "[A-Za-z0-9_])",
-			   who, *table);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-void nftables_error_context(char *err, size_t err_len, const char *who, const char *what,
-			    const char *table)
-{
-	char nft[512];
-	if (err == NULL || err_len == 0)
-		return;
-	snprintf(nft, sizeof(nft), "%s", err);
-	errbuf_set(err, err_len, "%s: %s table %s: %s", who, what, table, nft);
 }

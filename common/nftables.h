@@ -3,7 +3,10 @@
  * Callers build the text only from validated values (addr_prefix_format()
  * output, names checked with nftables_name_valid() / tun_name_valid()): nft
  * resolves anything that looks like a host name through DNS. DNS lookups are
- * not disabled here for that reason -- validate first. Needs CAP_NET_ADMIN. */
+ * not disabled here for that reason -- validate first. Needs CAP_NET_ADMIN.
+ *
+ * The table-name helpers at the end live in nftables-names.c and need no
+ * libnftables: the client's leak guard talks netlink itself (leakguard.c). */
 #ifndef TLSVPN_NFTABLES_H
 #define TLSVPN_NFTABLES_H
 
@@ -29,7 +32,7 @@ bool nftables_name_valid(const char *name);
 int nftables_table_name(const char **table, const char *deflt, const char *who, char *err,
 			size_t err_len);
 
-/* Puts "WHO: WHAT table TABLE: " in front of the libnftables error in err. */
+/* Puts "WHO: WHAT table TABLE: " in front of the error already in err. */
 void nftables_error_context(char *err, size_t err_len, const char *who, const char *what,
 			    const char *table);
 

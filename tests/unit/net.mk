@@ -17,4 +17,4 @@ tests_unit_test_nftables_SOURCES = tests/unit/test-nftables.c \
 	server/nat.h server/nat.c client/leakguard.h client/leakguard.c
 tests_unit_test_nftables_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/server -I$(top_srcdir)/client
 tests_unit_test_nftables_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_nftables_LDADD = $(UNIT_LIBS)
+tests_unit_test_nftables_LDADD = $(UNIT_LIBS) $(LIBNFTNL_LIBS)

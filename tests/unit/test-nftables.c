@@ -8,11 +8,18 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
+#include <libmnl/libmnl.h>
+#include <libnftnl/common.h>
+#include <libnftnl/table.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
 #include <netinet/in.h>
 #include <poll.h>
 
@@ -321,6 +328,12 @@ static void clean_leakguard(void)
 	ck_assert_msg(leakguard_remove(NULL, err, sizeof(err)) == 0, "%s", err);
 }
 
+/* a and b are strstr() results in out: both found, a first. */
+static void assert_before(const char *out, const char *a, const char *b)
+{
+	ck_assert_msg(a && b && a < b, "wrong order in: %s", out);
+}
+
 START_TEST(test_leakguard_rules)
 {
 	struct ip_addr s4 = address("198.18.1.1"), s6 = address("fd00:18:1::1");
@@ -336,11 +349,26 @@ START_TEST(test_leakguard_rules)
 	ck_assert_msg(strstr(out, "oifname \"lo\" accept") != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "oifname \"tlsvpn0\" accept") != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "daddr") == NULL, "%s", out);
+	/* Neighbour discovery, with nft's own l4proto dependency (else it
+	 * would print "meta l4proto" or "@th"). */
+	ck_assert_msg(strstr(out, "icmpv6 type nd-router-solicit ip6 hoplimit 255 accept") != NULL,
+		      "%s", out);
+	ck_assert_msg(strstr(out, "icmpv6 type nd-neighbor-solicit ip6 hoplimit 255 accept") !=
+			  NULL,
+		      "%s", out);
+	ck_assert_msg(strstr(out, "icmpv6 type nd-neighbor-advert ip6 hoplimit 255 accept") != NULL,
+		      "%s", out);
+	ck_assert_msg(strstr(out, "th ") == NULL && strstr(out, "l4proto") == NULL, "%s", out);
+	/* In order: loopback, tunnel, then neighbour discovery. */
+	assert_before(out, strstr(out, "\"lo\""), strstr(out, "tlsvpn0"));
+	assert_before(out, strstr(out, "tlsvpn0"), strstr(out, "icmpv6"));
 
 	/* An IPv6 server stays reachable; the tunnel name may change. */
 	ck_assert_msg(leakguard_block_ipv6(NULL, "tlsvpn1", &s6, err, sizeof(err)) == 0, "%s", err);
 	list_table("ip6 " LEAKGUARD_TABLE_DEFAULT, out);
 	ck_assert_msg(strstr(out, "ip6 daddr fd00:18:1::1 accept") != NULL, "%s", out);
+	assert_before(out, strstr(out, "tlsvpn1"), strstr(out, "daddr"));
+	assert_before(out, strstr(out, "daddr"), strstr(out, "icmpv6"));
 	ck_assert_msg(strstr(out, "tlsvpn0") == NULL, "%s", out);
 	ck_assert_msg(strstr(out, "oifname \"tlsvpn1\" accept") != NULL, "%s", out);
 
@@ -376,6 +404,142 @@ START_TEST(test_leakguard_hostile)
 }
 END_TEST
 
+/* A client killed with -9 left its table, perhaps changed since by somebody
+ * else: the next start replaces it whole. Other tables are not touched. */
+START_TEST(test_leakguard_replaces_stale)
+{
+	struct ip_addr s6 = address("fd00:18:1::1");
+	char err[512], out[OUT_MAX];
+
+	clean_leakguard();
+	add_sentinel();
+	ck_assert_msg(
+	    nftables_run("table ip6 lgstale {\n set junkset { type ipv6_addr; }\n"
+			 " chain junk {\n type filter hook input priority 0;\n counter\n }\n"
+			 " chain output {\n type filter hook output priority 10;\n"
+			 " oifname \"eth9\" accept\n }\n}\n",
+			 err, sizeof(err)) == 0,
+	    "%s", err);
+	ck_assert_msg(leakguard_block_ipv6("lgstale", "tun7", &s6, err, sizeof(err)) == 0, "%s",
+		      err);
+	list_table("ip6 lgstale", out);
+	ck_assert_msg(strstr(out, "junk") == NULL && strstr(out, "eth9") == NULL, "%s", out);
+	ck_assert_msg(strstr(out, "priority filter; policy drop;") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "oifname \"tun7\" accept") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "ip6 daddr fd00:18:1::1 accept") != NULL, "%s", out);
+	/* Only the named table: the default one was never made. */
+	ck_assert_str_eq(list_table("ip6 " LEAKGUARD_TABLE_DEFAULT, out), "");
+	assert_sentinel();
+
+	ck_assert_msg(leakguard_remove("lgstale", err, sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(list_table("ip6 lgstale", out), "");
+	/* Absent, under its own name too: not an error. */
+	ck_assert_msg(leakguard_remove("lgstale", err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(leakguard_remove("lgnever", err, sizeof(err)) == 0, "%s", err);
+	assert_sentinel();
+}
+END_TEST
+
+/* Makes table ip6 NAME owned by a netlink socket of its own
+ * (NFT_TABLE_F_OWNER): no other socket may change or delete it, and it goes
+ * when the returned socket is closed. */
+static struct mnl_socket *owned_table(const char *name)
+{
+	char buf[8192];
+	struct mnl_nlmsg_batch *b = mnl_nlmsg_batch_start(buf, sizeof(buf) / 2);
+	struct nftnl_table *t = nftnl_table_alloc();
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
+	uint32_t seq = (uint32_t)time(NULL);
+	struct nlmsghdr *nlh;
+	ssize_t n;
+
+	ck_assert(b && t && nl);
+	ck_assert_int_eq(mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID), 0);
+	ck_assert_int_eq(nftnl_table_set_str(t, NFTNL_TABLE_NAME, name), 0);
+	nftnl_table_set_u32(t, NFTNL_TABLE_FLAGS, NFT_TABLE_F_OWNER);
+	nftnl_batch_begin(mnl_nlmsg_batch_current(b), seq);
+	mnl_nlmsg_batch_next(b);
+	nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b), NFT_MSG_NEWTABLE, NFPROTO_IPV6,
+				    NLM_F_CREATE | NLM_F_ACK, seq + 1);
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	mnl_nlmsg_batch_next(b);
+	nftnl_batch_end(mnl_nlmsg_batch_current(b), seq + 2);
+	mnl_nlmsg_batch_next(b);
+	ck_assert_int_ge(mnl_socket_sendto(nl, mnl_nlmsg_batch_head(b), mnl_nlmsg_batch_size(b)),
+			 0);
+	n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+	ck_assert_int_gt(n, 0);
+	ck_assert_msg(mnl_cb_run(buf, (size_t)n, seq + 1, mnl_socket_get_portid(nl), NULL, NULL) >=
+			  0,
+		      "owned table %s: %s", name, strerror(errno));
+	mnl_nlmsg_batch_stop(b);
+	nftnl_table_free(t);
+	return nl;
+}
+
+/* The kernel refuses one message: the whole batch is undone, and the error
+ * names the table, the message and the kernel's reason. The next call skips
+ * the answers left unread. */
+START_TEST(test_leakguard_kernel_refuses)
+{
+	struct mnl_socket *owner;
+	char err[512], out[OUT_MAX];
+
+	clean_leakguard();
+	owner = owned_table("lgowned");
+	ck_assert_int_eq(leakguard_block_ipv6("lgowned", "tun0", NULL, err, sizeof(err)), -EPERM);
+	ck_assert_str_eq(err, "leakguard: setting up table lgowned: kernel refused add table: "
+			      "Operation not permitted");
+	list_table("ip6 lgowned", out);
+	ck_assert_msg(strstr(out, "flags owner") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "chain") == NULL, "%s", out);
+	ck_assert_int_eq(leakguard_remove("lgowned", err, sizeof(err)), -EPERM);
+	ck_assert_str_eq(err, "leakguard: removing table lgowned: kernel refused add table: "
+			      "Operation not permitted");
+	/* Other tables still work over the same socket. */
+	ck_assert_msg(leakguard_block_ipv6(NULL, "tun0", NULL, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(*list_table("ip6 " LEAKGUARD_TABLE_DEFAULT, out), "no table");
+
+	mnl_socket_close(owner);
+	ck_assert_str_eq(list_table("ip6 lgowned", out), "");
+	ck_assert_msg(leakguard_block_ipv6("lgowned", "tun0", NULL, err, sizeof(err)) == 0, "%s",
+		      err);
+	ck_assert_msg(leakguard_remove("lgowned", err, sizeof(err)) == 0, "%s", err);
+	clean_leakguard();
+}
+END_TEST
+
+/* Without CAP_NET_ADMIN the kernel refuses the batch as a whole. In a child,
+ * so that this process keeps root; it reports by its exit status. */
+START_TEST(test_leakguard_unprivileged)
+{
+	int status;
+	pid_t pid;
+
+	clean_leakguard();
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		char err[512];
+		int r;
+
+		if (setgid(65534) != 0 || setuid(65534) != 0)
+			_exit(2);
+		r = leakguard_block_ipv6(NULL, "tun0", NULL, err, sizeof(err));
+		if (r != -EPERM ||
+		    strcmp(err, "leakguard: setting up table " LEAKGUARD_TABLE_DEFAULT
+				": kernel refused the batch: Operation not permitted") != 0) {
+			fprintf(stderr, "unprivileged: %d %s\n", r, err);
+			_exit(1);
+		}
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %d", status);
+	ck_assert_msg(leakguard_remove(NULL, NULL, 0) == 0, "no table expected");
+}
+END_TEST
+
 /* 0 when a UDP datagram to addr (IPv6) leaves, else -errno from sendto. */
 static int send6(const char *addr)
 {
@@ -394,6 +558,39 @@ static int send6(const char *addr)
 	return r;
 }
 
+/* An AF_PACKET socket that sees the IPv6 packets arriving on ifindex. */
+static int capture6(int ifindex)
+{
+	struct sockaddr_ll ll;
+	int cap = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(ETH_P_IPV6));
+
+	ck_assert_int_ge(cap, 0);
+	memset(&ll, 0, sizeof(ll));
+	ll.sll_family = AF_PACKET;
+	ll.sll_protocol = htons(ETH_P_IPV6);
+	ll.sll_ifindex = ifindex;
+	ck_assert_int_eq(bind(cap, (struct sockaddr *)&ll, sizeof(ll)), 0);
+	return cap;
+}
+
+/* True when a neighbour solicitation for target arrives on cap within 2 s
+ * (skipping router solicitations, MLD, DAD for other addresses). */
+static bool saw_solicit(int cap, const struct ip_addr *target)
+{
+	unsigned char pkt[2048];
+	struct pollfd pfd = {.fd = cap, .events = POLLIN};
+
+	while (poll(&pfd, 1, 2000) == 1) {
+		ssize_t n = recv(cap, pkt, sizeof(pkt), 0);
+
+		/* IPv6 header (40), ICMPv6 type 135, code, checksum, reserved, target. */
+		if (n >= 64 && pkt[6] == IPPROTO_ICMPV6 && pkt[7] == 255 && pkt[40] == 135 &&
+		    memcmp(pkt + 48, &target->u.v6, 16) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* The guard really drops: IPv6 out of a "physical" veth fails with EPERM,
  * loopback and the allowed server still work, and removal restores all. */
 START_TEST(test_leakguard_blocks_traffic)
@@ -402,7 +599,7 @@ START_TEST(test_leakguard_blocks_traffic)
 	struct ip_addr srv = address("fd00:18:7::99");
 	struct netlink *nl;
 	char err[512];
-	int va;
+	int va, cap;
 
 	clean_leakguard();
 	nl = netlink_open(err, sizeof(err));
@@ -419,7 +616,11 @@ START_TEST(test_leakguard_blocks_traffic)
 		      err);
 	ck_assert_int_eq(send6("fd00:18:7::2"), -EPERM);
 	ck_assert_int_eq(send6("::1"), 0);
+	cap = capture6(netlink_link_index("lgvb"));
 	ck_assert_int_eq(send6("fd00:18:7::99"), 0);
+	/* Neighbour discovery for the allowed server still goes out. */
+	ck_assert_msg(saw_solicit(cap, &srv), "no neighbour solicitation for the server");
+	close(cap);
 	ck_assert_int_eq(leakguard_remove(NULL, err, sizeof(err)), 0);
 	ck_assert_int_eq(send6("fd00:18:7::2"), 0);
 
@@ -450,6 +651,9 @@ static Suite *nftables_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_leakguard_rules);
 	tcase_add_test(tc, test_leakguard_hostile);
+	tcase_add_test(tc, test_leakguard_replaces_stale);
+	tcase_add_test(tc, test_leakguard_kernel_refuses);
+	tcase_add_test(tc, test_leakguard_unprivileged);
 	tcase_add_test(tc, test_leakguard_blocks_traffic);
 	suite_add_tcase(s, tc);
 	return s;
