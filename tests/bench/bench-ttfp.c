@@ -121,6 +121,8 @@ static int reset_connections(const struct sockaddr_in *dst, double *t0)
 	int nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 	if (nl < 0 || diag_send(nl, NULL) != 0) {
 		perror("bench-ttfp: sock_diag");
+		if (nl >= 0)
+			close(nl);
 		return -1;
 	}
 	for (int end = 0; !end;) {
