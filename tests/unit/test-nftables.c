@@ -181,13 +181,28 @@ START_TEST(test_nat_replaces_stale)
 }
 END_TEST
 
+/* An AF_PACKET socket that sees the packets of ethertype proto (ETH_P_IP,
+ * ETH_P_IPV6) arriving on ifindex. */
+static int capture(int ifindex, uint16_t proto)
+{
+	struct sockaddr_ll ll;
+	int cap = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(proto));
+
+	ck_assert_int_ge(cap, 0);
+	memset(&ll, 0, sizeof(ll));
+	ll.sll_family = AF_PACKET;
+	ll.sll_protocol = htons(proto);
+	ll.sll_ifindex = ifindex;
+	ck_assert_int_eq(bind(cap, (struct sockaddr *)&ll, sizeof(ll)), 0);
+	return cap;
+}
+
 /* Sends one UDP datagram from src (a local address in the pool) to dst and
  * returns, through *seen, the source address of the packet that arrived on
  * the capture device cap_idx (the veth peer), i.e. after NAT. */
 static void send_and_capture(const char *src, const char *dst, int cap_idx, struct ip_addr *seen)
 {
 	struct sockaddr_storage ss_src, ss_dst;
-	struct sockaddr_ll ll;
 	struct ip_addr a_src = address(src), a_dst = address(dst);
 	unsigned char pkt[2048];
 	struct pollfd pfd;
@@ -196,13 +211,7 @@ static void send_and_capture(const char *src, const char *dst, int cap_idx, stru
 	uint16_t proto = family == AF_INET ? ETH_P_IP : ETH_P_IPV6;
 	int cap, s;
 
-	cap = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(proto));
-	ck_assert_int_ge(cap, 0);
-	memset(&ll, 0, sizeof(ll));
-	ll.sll_family = AF_PACKET;
-	ll.sll_protocol = htons(proto);
-	ll.sll_ifindex = cap_idx;
-	ck_assert_int_eq(bind(cap, (struct sockaddr *)&ll, sizeof(ll)), 0);
+	cap = capture(cap_idx, proto);
 
 	ck_assert_int_eq(addr_to_sockaddr(&a_src, 0, &ss_src, &slen), 0);
 	ck_assert_int_eq(addr_to_sockaddr(&a_dst, 9, &ss_dst, &dlen), 0);
@@ -558,21 +567,6 @@ static int send6(const char *addr)
 	return r;
 }
 
-/* An AF_PACKET socket that sees the IPv6 packets arriving on ifindex. */
-static int capture6(int ifindex)
-{
-	struct sockaddr_ll ll;
-	int cap = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(ETH_P_IPV6));
-
-	ck_assert_int_ge(cap, 0);
-	memset(&ll, 0, sizeof(ll));
-	ll.sll_family = AF_PACKET;
-	ll.sll_protocol = htons(ETH_P_IPV6);
-	ll.sll_ifindex = ifindex;
-	ck_assert_int_eq(bind(cap, (struct sockaddr *)&ll, sizeof(ll)), 0);
-	return cap;
-}
-
 /* True when a neighbour solicitation for target arrives on cap within 2 s
  * (skipping router solicitations, MLD, DAD for other addresses). */
 static bool saw_solicit(int cap, const struct ip_addr *target)
@@ -616,7 +610,7 @@ START_TEST(test_leakguard_blocks_traffic)
 		      err);
 	ck_assert_int_eq(send6("fd00:18:7::2"), -EPERM);
 	ck_assert_int_eq(send6("::1"), 0);
-	cap = capture6(netlink_link_index("lgvb"));
+	cap = capture(netlink_link_index("lgvb"), ETH_P_IPV6);
 	ck_assert_int_eq(send6("fd00:18:7::99"), 0);
 	/* Neighbour discovery for the allowed server still goes out. */
 	ck_assert_msg(saw_solicit(cap, &srv), "no neighbour solicitation for the server");
