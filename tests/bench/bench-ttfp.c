@@ -1,7 +1,7 @@
 /*
  * bench-ttfp: time to the first packet through a tunnel, for tests/bench/run.
  *
- *   bench-ttfp [--timeout S] [--pidfile F] [--log F] [--wait 1] [--reset IP:PORT]
+ *   bench-ttfp [--timeout S] [--pidfile F] [--log F] [--reset IP:PORT]
  *              HOST PORT [-- COMMAND...]
  *
  * Starts COMMAND (the VPN client; its output goes to --log) and, from the same
@@ -11,8 +11,6 @@
  * started, or since the probe started without COMMAND) and exits 0; after
  * --timeout seconds it prints "ms=timeout" and exits 1. COMMAND keeps running
  * either way; its PID is written to --pidfile before the probe begins.
- * With --wait 1 the probe begins only once COMMAND has exited (COMMAND breaks
- * the tunnel), but the clock still starts when it is started.
  * With --reset IP:PORT (and no COMMAND) it breaks the tunnel itself: it finds
  * the established TCP connections to IP:PORT in this network namespace, then
  * starts the clock and destroys them (SOCK_DESTROY, as ss -K does; the peer
@@ -39,7 +37,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -54,7 +51,7 @@ static double now_ms(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: bench-ttfp [--timeout S] [--pidfile F] [--log F] [--wait 1] "
+	fprintf(stderr, "usage: bench-ttfp [--timeout S] [--pidfile F] [--log F] "
 			"[--reset IP:PORT] HOST PORT [-- COMMAND...]\n");
 	exit(2);
 }
@@ -163,7 +160,6 @@ int main(int argc, char **argv)
 	double timeout = 20;
 	const char *pidfile = NULL, *logf = NULL;
 	const char *reset = NULL;
-	int wait_cmd = 0;
 	int i = 1;
 	for (; i < argc && strncmp(argv[i], "--", 2) == 0 && argv[i][2] != '\0'; i += 2) {
 		if (i + 1 >= argc)
@@ -174,8 +170,6 @@ int main(int argc, char **argv)
 			pidfile = argv[i + 1];
 		else if (!strcmp(argv[i], "--log"))
 			logf = argv[i + 1];
-		else if (!strcmp(argv[i], "--wait"))
-			wait_cmd = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--reset"))
 			reset = argv[i + 1];
 		else
@@ -217,8 +211,6 @@ int main(int argc, char **argv)
 				fclose(f);
 			}
 		}
-		if (wait_cmd)
-			waitpid(pid, NULL, 0);
 	}
 	struct pollfd pf[WINDOW];
 	for (int k = 0; k < WINDOW; k++)
