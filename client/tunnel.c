@@ -21,6 +21,7 @@
 #include "routes.h"
 #include "tls.h"
 #include "tun.h"
+#include "tunwrite.h"
 #include "undo.h"
 
 #define TUN_READ_BUDGET	      64	   /* packets per readiness event */
@@ -55,8 +56,9 @@ struct tunnel {
 	bool warned_unknown;
 
 	struct event *tun_ev, *tick_ev, *reap_ev, *stop_ev;
-	uint64_t tun_drops, tun_write_drops;
-	bool gso; /* GSO frames agreed for the current session */
+	uint64_t tun_drops, tun_write_drops; /* write_drops: refused here */
+	struct tun_writer writer;	     /* the server's packets to the TUN */
+	bool gso;			     /* GSO frames agreed for the current session */
 	/* one TUN read: [virtio_net_hdr] packet, or a super-packet of up to
 	 * 64 KiB (the kernel's largest GSO skb) */
 	uint8_t pkt[GSO_VNET_HDR_LEN + 65536];
@@ -336,12 +338,16 @@ static void on_frame(struct channel *ch, const struct frame *f, void *arg)
 			t->tun_write_drops++;
 			return;
 		}
-		if (tun_write_gso(t->opt.tun_fd, t->opt.tun_offload, &g) < 0)
-			t->tun_write_drops++;
+		tun_writer_gso(&t->writer, &g);
 		return;
 	}
-	if (tun_write(t->opt.tun_fd, t->opt.tun_offload, f->payload, f->len) < 0)
-		t->tun_write_drops++;
+	tun_writer_packet(&t->writer, f->payload, f->len);
+}
+
+static void on_frames_end(struct channel *ch, void *arg)
+{
+	struct tunnel *t = arg;
+	tun_writer_flush(&t->writer);
 }
 static void reap(evutil_socket_t fd, short what, void *arg)
 {
@@ -394,6 +400,7 @@ static void on_closed(struct channel *ch, int err, const char *why, void *arg)
 static const struct channel_callbacks channel_cb = {
     .on_ready = on_ready,
     .on_frame = on_frame,
+    .on_frames_end = on_frames_end,
     .on_closed = on_closed,
 };
 
@@ -540,6 +547,7 @@ struct tunnel *tunnel_new(struct event_base *base, const struct tunnel_options *
 	}
 	t->base = base;
 	t->opt = *opt;
+	tun_writer_init(&t->writer, opt->tun_fd, opt->tun_offload);
 	const struct profile *p = opt->profile;
 	t->conn = connector_new(base, p->remotes, p->n_remotes, opt->connect_timeout, opt->seed,
 				&connector_cb, t);
@@ -597,8 +605,12 @@ void tunnel_free(struct tunnel *t)
 	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
 		if (evs[i] != NULL)
 			event_free(evs[i]);
-	if (t->tun_drops || t->tun_write_drops)
-		log_info("event=tunnel_stats tun_drops_while_down=%llu dropped_from_server=%llu",
-			 (unsigned long long)t->tun_drops, (unsigned long long)t->tun_write_drops);
+	uint64_t from_server = t->tun_write_drops + t->writer.stats.drops;
+	const struct tun_writer_stats *w = &t->writer.stats;
+	if (t->tun_drops || from_server || w->uso_writes)
+		log_info("event=tunnel_stats tun_drops_while_down=%llu dropped_from_server=%llu "
+			 "tun_uso_writes=%llu tun_uso_datagrams=%llu",
+			 (unsigned long long)t->tun_drops, (unsigned long long)from_server,
+			 (unsigned long long)w->uso_writes, (unsigned long long)w->uso_datagrams);
 	free(t);
 }

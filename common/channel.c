@@ -227,22 +227,24 @@ static void deliver(struct channel *ch, const uint8_t *data, size_t len)
 	while (ch->state == CH_OPEN) {
 		int r = frame_decoder_next(&ch->dec, &data, &len, &f);
 		if (r == 0)
-			return;
+			break;
 		if (r < 0) {
 			if (r == -ENOMEM)
 				fail(ch, -ENOMEM, "out of memory for a frame");
 			else
 				protocol_error(ch, frame_decoder_error(&ch->dec));
-			return;
+			break;
 		}
 		if (f.kind == FRAME_GSO && ch->gso_mtu == 0) {
 			protocol_error(ch, "GSO frame, but the gso feature was not agreed");
-			return;
+			break;
 		}
 		if (f.kind != FRAME_CONTROL)
 			ch->stats.rx_packets++;
 		ch->cb.on_frame(ch, &f, ch->arg);
 	}
+	if (ch->cb.on_frames_end != NULL)
+		ch->cb.on_frames_end(ch, ch->arg);
 }
 
 static void do_read(struct channel *ch)

@@ -64,6 +64,9 @@ struct channel_callbacks {
 	void (*on_ready)(struct channel *ch, void *arg);
 	/* One frame; f->payload is valid only during the call. */
 	void (*on_frame)(struct channel *ch, const struct frame *f, void *arg);
+	/* Optional: every frame of one record has been through on_frame, so
+	 * whatever the owner batches across frames may be written now. */
+	void (*on_frames_end)(struct channel *ch, void *arg);
 	/* The stream is dead. err: 0 for an orderly end (peer closed, or a
 	 * graceful channel_close finished), else a negative errno (-EPROTO
 	 * protocol error or failed handshake, -ETIMEDOUT, -ECONNRESET, -EIO TLS

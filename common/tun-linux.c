@@ -16,6 +16,13 @@
 #include <sys/uio.h>
 
 #define TUN_DEFAULT_TEMPLATE "tlsvpn%d"
+#define TUN_OFFLOADS	     (TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN)
+
+/* Linux 6.2 names them; Debian 12's kernel headers (6.1) do not. */
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#define TUN_F_USO6 0x40
+#endif
 
 bool tun_name_valid(const char *name, bool allow_template)
 {
@@ -103,8 +110,8 @@ int tun_open_offload(const char *name, char *actual, size_t actual_len, bool *of
 	if (fd < 0)
 		return fd;
 	int hdr_len = (int)sizeof(struct virtio_net_hdr);
-	unsigned long features = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN;
-	if (ioctl(fd, TUNSETVNETHDRSZ, &hdr_len) == 0 && ioctl(fd, TUNSETOFFLOAD, features) == 0) {
+	if (ioctl(fd, TUNSETVNETHDRSZ, &hdr_len) == 0 &&
+	    ioctl(fd, TUNSETOFFLOAD, (unsigned long)TUN_OFFLOADS) == 0) {
 		*offload = true;
 		return fd;
 	}
@@ -112,6 +119,14 @@ int tun_open_offload(const char *name, char *actual, size_t actual_len, bool *of
 	 * Closing the fd removes the device, so the name is free again. */
 	close(fd);
 	return tun_open(name, actual, actual_len, err, err_len);
+}
+
+bool tun_uso_supported(int fd)
+{
+	if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)(TUN_OFFLOADS | TUN_F_USO4 | TUN_F_USO6)) < 0)
+		return false;
+	/* gso_from_tun takes no UDP super-packets: reads go back to TCP only */
+	return ioctl(fd, TUNSETOFFLOAD, (unsigned long)TUN_OFFLOADS) == 0;
 }
 
 int tun_write(int fd, bool offload, const uint8_t *pkt, size_t len)

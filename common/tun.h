@@ -31,6 +31,12 @@ int tun_open(const char *name, char *actual, size_t actual_len, char *err, size_
 int tun_open_offload(const char *name, char *actual, size_t actual_len, bool *offload, char *err,
 		     size_t err_len);
 
+/* For an fd from tun_open_offload with offload on: true if the kernel takes
+ * UDP super-packets (virtio_net_hdr gso_type UDP_L4, Linux 6.2 and later) on
+ * write, told by whether it accepts the matching read offload (TUN_F_USO4/6),
+ * which is then turned off again: reads stay as tun_open_offload set them. */
+bool tun_uso_supported(int fd);
+
 /* Writes one ordinary packet whose checksums are complete. With offload (the
  * fd came from tun_open_offload with *offload true) an all-zero
  * virtio_net_hdr goes first. 0 or -errno. */

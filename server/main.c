@@ -381,13 +381,14 @@ static void stop(struct server *srv)
 		    "event=relay_totals rx_packets=%llu tx_packets=%llu drops_unknown=%llu "
 		    "drops_malformed=%llu drops_spoofed=%llu drops_link_local=%llu "
 		    "drops_c2c=%llu drops_queue_full=%llu drops_tun_write=%llu rx_gso=%llu "
-		    "tx_gso=%llu segmented=%llu",
+		    "tx_gso=%llu segmented=%llu tx_uso=%llu tx_uso_datagrams=%llu",
 		    (unsigned long long)st->rx_packets, (unsigned long long)st->tx_packets,
 		    (unsigned long long)st->drops_unknown, (unsigned long long)st->drops_malformed,
 		    (unsigned long long)st->drops_spoofed, (unsigned long long)st->drops_link_local,
 		    (unsigned long long)st->drops_c2c, (unsigned long long)st->drops_queue_full,
 		    (unsigned long long)st->drops_tun_write, (unsigned long long)st->rx_gso,
-		    (unsigned long long)st->tx_gso, (unsigned long long)st->segmented);
+		    (unsigned long long)st->tx_gso, (unsigned long long)st->segmented,
+		    (unsigned long long)st->tx_uso, (unsigned long long)st->tx_uso_datagrams);
 	}
 	tunio_free(srv->tun); /* closing the fd removes the TUN device */
 	struct event *evs[] = {srv->ev_term, srv->ev_int, srv->ev_hup, srv->ev_crl,

@@ -410,6 +410,12 @@ static void on_frame(struct channel *ch, const struct frame *f, void *arg)
 		tunio_from_client(s->hub->tun, s, f->payload, f->len);
 }
 
+static void on_frames_end(struct channel *ch, void *arg)
+{
+	struct session *s = arg;
+	tunio_flush(s->hub->tun);
+}
+
 static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct session *s = arg;
@@ -444,6 +450,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 static const struct channel_callbacks callbacks = {
     .on_ready = on_ready,
     .on_frame = on_frame,
+    .on_frames_end = on_frames_end,
     .on_closed = on_closed,
 };
 

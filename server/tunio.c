@@ -16,6 +16,7 @@
 #include "sessions.h"
 #include "tun.h"
 #include "tunio.h"
+#include "tunwrite.h"
 
 struct tunio {
 	int fd;
@@ -32,6 +33,7 @@ struct tunio {
 	/* channels that got packets in the current batch, flushed at its end */
 	struct channel *touched[TUNIO_READ_BUDGET];
 	size_t n_touched;
+	struct tun_writer writer; /* clients' packets to the TUN */
 };
 
 static void touch(struct tunio *t, struct channel *ch)
@@ -148,6 +150,7 @@ struct tunio *tunio_new(struct event_base *base, int fd, struct sessions *table,
 	 * offload, room for the header and a 64 KiB super-packet */
 	t->buf_len = opt->offload ? GSO_VNET_HDR_LEN + 65535 + 64 : opt->mtu + 64;
 	t->buf = malloc(t->buf_len);
+	tun_writer_init(&t->writer, fd, opt->offload);
 	t->ev = event_new(base, fd, EV_READ | EV_PERSIST, on_readable, t);
 	if (t->buf == NULL || t->ev == NULL || event_add(t->ev, NULL) < 0) {
 		tunio_free(t);
@@ -248,13 +251,8 @@ void tunio_from_client(struct tunio *t, struct session *s, const uint8_t *pkt, s
 		relay_to_peer(t, peer, channel_send_packet(peer, pkt, pi.total_len));
 		return;
 	}
-	if (!to_tun)
-		return;
-	if (tun_write(t->fd, t->offload, pkt, pi.total_len) < 0) {
-		t->stats.drops_tun_write++;
-		return;
-	}
-	t->stats.tx_packets++;
+	if (to_tun)
+		tun_writer_packet(&t->writer, pkt, pi.total_len);
 }
 
 void tunio_from_client_gso(struct tunio *t, struct session *s, const uint8_t *payload, size_t len)
@@ -280,12 +278,13 @@ void tunio_from_client_gso(struct tunio *t, struct session *s, const uint8_t *pa
 		return;
 	if (!t->offload)
 		t->stats.segmented++;
-	if (tun_write_gso(t->fd, t->offload, &g) < 0) {
-		t->stats.drops_tun_write++;
-		return;
-	}
-	t->stats.tx_packets++;
-	t->stats.tx_gso++;
+	if (tun_writer_gso(&t->writer, &g) == 0)
+		t->stats.tx_gso++;
+}
+
+void tunio_flush(struct tunio *t)
+{
+	tun_writer_flush(&t->writer);
 }
 
 bool tunio_offload(const struct tunio *t)
@@ -293,7 +292,11 @@ bool tunio_offload(const struct tunio *t)
 	return t->offload;
 }
 
-const struct tunio_stats *tunio_stats(const struct tunio *t)
+const struct tunio_stats *tunio_stats(struct tunio *t)
 {
+	t->stats.tx_packets = t->writer.stats.writes;
+	t->stats.drops_tun_write = t->writer.stats.drops;
+	t->stats.tx_uso = t->writer.stats.uso_writes;
+	t->stats.tx_uso_datagrams = t->writer.stats.uso_datagrams;
 	return &t->stats;
 }

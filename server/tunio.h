@@ -48,6 +48,8 @@ struct tunio_stats {
 	uint64_t rx_gso;	   /* of rx_packets: TCP super-packets (offload) */
 	uint64_t tx_gso;	   /* of tx_packets: super-packets from GSO frames */
 	uint64_t segmented;	   /* GSO frames cut here: the TUN has no offload */
+	uint64_t tx_uso;	   /* of tx_packets: runs of UDP datagrams merged (tunwrite.h) */
+	uint64_t tx_uso_datagrams; /* datagrams those runs carried */
 };
 
 struct tunio_options {
@@ -68,8 +70,11 @@ void tunio_from_client(struct tunio *t, struct session *s, const uint8_t *pkt, s
  * malformed), then as above for its headers; written whole to a TUN with
  * offload, else cut into ordinary packets. */
 void tunio_from_client_gso(struct tunio *t, struct session *s, const uint8_t *payload, size_t len);
+/* Writes what tunio_from_client holds back (a run of UDP datagrams, see
+ * tunwrite.h): called at the end of each record of a client's frames. */
+void tunio_flush(struct tunio *t);
 
-const struct tunio_stats *tunio_stats(const struct tunio *t);
+const struct tunio_stats *tunio_stats(struct tunio *t);
 /* The TUN got its offloads: super-packets may be read and written. */
 bool tunio_offload(const struct tunio *t);
 

@@ -42,6 +42,9 @@ struct side {
 	int close_err;
 	char close_why[256];
 	size_t frames, packets, controls, bytes;
+	size_t frames_ends;	      /* on_frames_end calls */
+	size_t unended;		      /* frames since the last on_frames_end */
+	size_t most_per_end;	      /* most frames one on_frames_end closed */
 	size_t gso_frames, gso_len;   /* GSO frames, length of the last one */
 	size_t ip_lens[8], n_ip_lens; /* lengths of the first IP frames (GSO tests) */
 	bool no_seq;		      /* packets carry no sequence numbers */
@@ -66,6 +69,7 @@ static void on_frame(struct channel *ch, const struct frame *f, void *arg)
 {
 	struct side *s = arg;
 	s->frames++;
+	s->unended++;
 	if (f->kind == FRAME_CONTROL) {
 		s->controls++;
 		ck_assert_int_eq(control_parse(f->payload, f->len, &s->last_control, NULL, 0), 0);
@@ -101,7 +105,21 @@ static void on_closed(struct channel *ch, int err, const char *why, void *arg)
 		return;
 }
 
-static const struct channel_callbacks cbs = {on_ready, on_frame, on_closed};
+static void on_frames_end(struct channel *ch, void *arg)
+{
+	struct side *s = arg;
+	s->frames_ends++;
+	if (s->unended > s->most_per_end)
+		s->most_per_end = s->unended;
+	s->unended = 0;
+}
+
+static const struct channel_callbacks cbs = {
+    .on_ready = on_ready,
+    .on_frame = on_frame,
+    .on_frames_end = on_frames_end,
+    .on_closed = on_closed,
+};
 
 static struct tls_config *config(enum tls_role role)
 {
@@ -249,6 +267,12 @@ START_TEST(test_frames_both_ways)
 	ck_assert_int_eq(p.srv.last_control.type, CONTROL_HELLO);
 	ck_assert_str_eq(p.srv.last_control.u.hello.software, "test");
 	ck_assert(!p.srv.seq_error && !p.cli.seq_error);
+	/* every record's frames end with on_frames_end; a 16 KiB record holds
+	 * at most 11 of these 1400-byte packets (plus the hello on the server) */
+	ck_assert_uint_eq(p.srv.unended, 0);
+	ck_assert_uint_eq(p.cli.unended, 0);
+	ck_assert_uint_ge(p.srv.frames_ends, 100 / 11);
+	ck_assert_uint_le(p.srv.most_per_end, 12);
 	const struct channel_stats *st = channel_stats(p.cli.ch);
 	ck_assert_uint_eq(st->tx_packets, 100);
 	ck_assert_uint_eq(channel_stats(p.srv.ch)->rx_packets, 100);
