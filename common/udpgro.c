@@ -46,12 +46,17 @@ bool udpgro_eligible(const uint8_t *pkt, const struct packet_info *pi)
 	size_t l4_off = pi->header_len;
 	if (pi->total_len <= l4_off + UDP_HEADER)
 		return false; /* no header, or no payload to speak of */
+	if (pi->total_len > UDPGRO_MAX_PACKET)
+		return false; /* IPv6 goes to 40 + 65535: not in a run's buffer */
 	size_t udp_len = pi->total_len - l4_off;
 	if (be16_load(pkt + l4_off + UDP_LEN_OFFSET) != udp_len)
 		return false;
 	if (be16_load(pkt + l4_off + UDP_CHECK_OFFSET) == 0)
 		return false; /* IPv4 "no checksum": the kernel would add one */
-	if (pi->family == AF_INET && gso_csum_fold(gso_csum_add(0, pkt, IPV4_HEADER)) != 0xffff)
+	/* 0xffff verifies like the computed 0x0000, but the kernel's cut
+	 * writes 0x0000 */
+	if (pi->family == AF_INET && (be16_load(pkt + IPV4_CHECK) == 0xffff ||
+				      gso_csum_fold(gso_csum_add(0, pkt, IPV4_HEADER)) != 0xffff))
 		return false;
 	uint64_t sum = gso_csum_add(pseudo_sum(pkt, l4_off, udp_len), pkt + l4_off, udp_len);
 	return gso_csum_fold(sum) == 0xffff;

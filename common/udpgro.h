@@ -15,7 +15,8 @@
  * consecutive, UDP payload as long as the first one's (the last may be
  * shorter, and ends the run), and valid checksums (a datagram with a bad or
  * absent UDP checksum, or a bad IPv4 header checksum, is written alone, so the
- * kernel's recomputed checksums never make a broken datagram whole).
+ * kernel's recomputed checksums never make a broken datagram whole; so is an
+ * IPv4 header checksum sent as 0xffff, which the cut would write as 0).
  *
  * This module is pure (no I/O, no globals); tunwrite.c does the writing.
  */

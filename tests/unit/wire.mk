@@ -26,3 +26,11 @@ TESTS += tests/unit/test-gso
 tests_unit_test_gso_SOURCES = tests/unit/test-gso.c tests/unit/naive-csum.h
 tests_unit_test_gso_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_gso_LDADD = $(UNIT_LIBS)
+
+# udpgro: UDP runs merged into super-packets, cut back by udpgro_segment and a
+# naive model of the kernel's cut; eligibility under hostile datagrams.
+check_PROGRAMS += tests/unit/test-udpgro
+TESTS += tests/unit/test-udpgro
+tests_unit_test_udpgro_SOURCES = tests/unit/test-udpgro.c tests/unit/naive-csum.h
+tests_unit_test_udpgro_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_udpgro_LDADD = $(UNIT_LIBS)
