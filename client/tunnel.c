@@ -349,6 +349,7 @@ static void on_frames_end(struct channel *ch, void *arg)
 	struct tunnel *t = arg;
 	tun_writer_flush(&t->writer);
 }
+
 static void reap(evutil_socket_t fd, short what, void *arg)
 {
 	struct tunnel *t = arg;

@@ -19,10 +19,11 @@ void tun_writer_init(struct tun_writer *w, int fd, bool offload)
 	w->stats = (struct tun_writer_stats){0};
 }
 
-static void count_write(struct tun_writer *w, int rc, uint64_t packets)
+/* Counts the outcome of writing one packet. */
+static void count_write(struct tun_writer *w, int rc)
 {
 	if (rc < 0)
-		w->stats.drops += packets;
+		w->stats.drops++;
 	else
 		w->stats.writes++;
 }
@@ -30,7 +31,7 @@ static void count_write(struct tun_writer *w, int rc, uint64_t packets)
 static int write_datagram(const uint8_t *dgram, size_t len, void *arg)
 {
 	struct tun_writer *w = arg;
-	count_write(w, tun_write(w->fd, w->offload, dgram, len), 1);
+	count_write(w, tun_write(w->fd, w->offload, dgram, len));
 	return 0; /* a datagram lost is lost, as on any link: go on */
 }
 
@@ -44,7 +45,7 @@ void tun_writer_flush(struct tun_writer *w)
 	size_t len;
 	udpgro_finish(&w->run, &hdr, &pkt, &len);
 	if (count == 1) {
-		count_write(w, tun_write(w->fd, w->offload, pkt, len), 1);
+		count_write(w, tun_write(w->fd, w->offload, pkt, len));
 		udpgro_init(&w->run);
 		return;
 	}
@@ -80,13 +81,13 @@ void tun_writer_packet(struct tun_writer *w, const uint8_t *pkt, size_t len)
 		return;
 	}
 	tun_writer_flush(w);
-	count_write(w, tun_write(w->fd, w->offload, pkt, len), 1);
+	count_write(w, tun_write(w->fd, w->offload, pkt, len));
 }
 
 int tun_writer_gso(struct tun_writer *w, const struct gso_packet *g)
 {
 	tun_writer_flush(w);
 	int rc = tun_write_gso(w->fd, w->offload, g);
-	count_write(w, rc, 1);
+	count_write(w, rc);
 	return rc;
 }
