@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../unit/kernel-udp-cut.h"
 #include "../unit/naive-csum.h"
 #include "packet.h"
 #include "udpgro.h"
@@ -154,39 +155,18 @@ static int check_seg(const uint8_t *seg, size_t len, void *arg)
 	return 0;
 }
 
-/* The kernel's cut of pkt[0..len) as the virtio header h describes it: the
- * pseudo-header sum in the checksum field adjusted for each segment's UDP
- * length, IPv4 IDs counting up from the packet's. */
+/* The kernel's cut of pkt[0..len) (kernel-udp-cut.h), checked segment by
+ * segment against the run's members. */
+static void check_kernel_seg(const uint8_t *seg, size_t len, void *arg)
+{
+	check_seg(seg, len, arg);
+}
+
 static void kernel_cut(const struct virtio_net_hdr *h, const uint8_t *pkt, size_t len)
 {
 	static uint8_t s[UDPGRO_MAX_PACKET];
 	struct cut c = {0};
-	int fam = pkt[0] >> 4 == 4 ? AF_INET : AF_INET6;
-	size_t l4 = h->csum_start, hl = h->hdr_len, gs = h->gso_size;
-	uint16_t partial = ld16(pkt + l4 + h->csum_offset);
-	uint16_t super_udp_len = ld16(pkt + l4 + 4);
-	uint16_t id = fam == AF_INET ? ld16(pkt + 4) : 0;
-	for (size_t off = hl; off < len; off += gs, id++) {
-		size_t chunk = len - off < gs ? len - off : gs;
-		size_t slen = hl + chunk;
-		memcpy(s, pkt, hl);
-		memcpy(s + hl, pkt + off, chunk);
-		if (fam == AF_INET) {
-			st16(s + 2, (uint16_t)slen);
-			st16(s + 4, id);
-			st16(s + 10, 0);
-			st16(s + 10, (uint16_t)~naive_add(0, s, l4));
-		} else {
-			st16(s + 4, (uint16_t)(slen - 40));
-		}
-		st16(s + l4 + 4, (uint16_t)(slen - l4));
-		uint32_t p = naive_word(naive_word(partial, (uint16_t)~super_udp_len),
-					(uint32_t)(slen - l4));
-		st16(s + l4 + h->csum_offset, (uint16_t)p);
-		uint16_t sum = (uint16_t)~naive_add(0, s + l4, slen - l4);
-		st16(s + l4 + h->csum_offset, sum == 0 ? 0xffff : sum);
-		check_seg(s, slen, &c);
-	}
+	kernel_udp_cut(h, pkt, len, s, check_kernel_seg, &c);
 	CHECK(c.i == nmembers);
 }
 

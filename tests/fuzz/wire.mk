@@ -21,7 +21,8 @@ tests_fuzz_fuzz_addr_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
 # Runs of UDP datagrams merged into super-packets (common/udpgro.c), through
 # the TUN writer's loop; every run cut back and compared with its datagrams.
 FUZZ_HARNESSES += tests/fuzz/fuzz-udpgro
-tests_fuzz_fuzz_udpgro_SOURCES = tests/fuzz/fuzz-udpgro.c tests/unit/naive-csum.h $(FUZZ_DRIVER)
+tests_fuzz_fuzz_udpgro_SOURCES = tests/fuzz/fuzz-udpgro.c tests/unit/naive-csum.h \
+	tests/unit/kernel-udp-cut.h $(FUZZ_DRIVER)
 tests_fuzz_fuzz_udpgro_CFLAGS = $(AM_CFLAGS) $(TLSVPN_CFLAGS)
 tests_fuzz_fuzz_udpgro_LDADD = $(TLSVPN_LIBS)
 tests_fuzz_fuzz_udpgro_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel-udp-cut.h"
 #include "naive-csum.h"
 #include "packet.h"
 #include "udpgro.h"
@@ -355,48 +356,25 @@ static void check_log(const struct seglog *log, const struct dgram *want, size_t
 	}
 }
 
-/*
- * The kernel's cut of a super-packet, modelled naively from what it reads:
- * the virtio header, the headers of the packet and the pseudo-header sum in
- * its UDP checksum field, which each segment adjusts for its own UDP length
- * before summing its bytes. IPv4 IDs count up from the packet's.
- */
+static void log_segment(const uint8_t *seg, size_t len, void *arg)
+{
+	struct seglog *log = arg;
+	REQ_OP(uintmax_t, log->n, <, MAX_SEGS);
+	uint8_t *s = malloc(len);
+	REQ(s != NULL);
+	memcpy(s, seg, len);
+	log->seg[log->n] = s;
+	log->len[log->n] = len;
+	log->n++;
+}
+
+/* The kernel's cut of a super-packet (kernel-udp-cut.h), logged. */
 static struct seglog *kernel_cut(const struct virtio_net_hdr *h, const uint8_t *pkt, size_t len)
 {
+	static uint8_t scratch[UDPGRO_MAX_PACKET];
 	struct seglog *log = seglog_new();
-	int fam = family_of(pkt);
-	size_t l4 = h->csum_start, hl = h->hdr_len, gs = h->gso_size;
-	REQ_OP(uintmax_t, gs, >, 0);
-	uint16_t partial = ld16(pkt + l4 + h->csum_offset);
-	uint16_t super_udp_len = ld16(pkt + l4 + 4);
-	uint16_t id = fam == AF_INET ? ld16(pkt + 4) : 0;
-	for (size_t off = hl; off < len; off += gs, id++) {
-		size_t chunk = len - off < gs ? len - off : gs;
-		size_t slen = hl + chunk;
-		uint8_t *s = malloc(slen);
-		REQ(s != NULL);
-		memcpy(s, pkt, hl);
-		memcpy(s + hl, pkt + off, chunk);
-		if (fam == AF_INET) {
-			st16(s + 2, (uint16_t)slen);
-			st16(s + 4, id);
-			st16(s + 10, 0);
-			st16(s + 10, (uint16_t)~naive_add(0, s, l4));
-		} else {
-			st16(s + 4, (uint16_t)(slen - 40));
-		}
-		st16(s + l4 + 4, (uint16_t)(slen - l4));
-		/* partial - old length + new length, in one's complement */
-		uint32_t p = naive_word(naive_word(partial, (uint16_t)~super_udp_len),
-					(uint32_t)(slen - l4));
-		st16(s + l4 + h->csum_offset, (uint16_t)p);
-		uint16_t c = (uint16_t)~naive_add(0, s + l4, slen - l4);
-		st16(s + l4 + h->csum_offset, c == 0 ? 0xffff : c);
-		REQ_OP(uintmax_t, log->n, <, MAX_SEGS);
-		log->seg[log->n] = s;
-		log->len[log->n] = slen;
-		log->n++;
-	}
+	REQ_OP(uintmax_t, h->gso_size, >, 0);
+	kernel_udp_cut(h, pkt, len, scratch, log_segment, log);
 	return log;
 }
 

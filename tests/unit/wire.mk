@@ -31,6 +31,7 @@ tests_unit_test_gso_LDADD = $(UNIT_LIBS)
 # naive model of the kernel's cut; eligibility under hostile datagrams.
 check_PROGRAMS += tests/unit/test-udpgro
 TESTS += tests/unit/test-udpgro
-tests_unit_test_udpgro_SOURCES = tests/unit/test-udpgro.c tests/unit/naive-csum.h
+tests_unit_test_udpgro_SOURCES = tests/unit/test-udpgro.c tests/unit/naive-csum.h \
+	tests/unit/kernel-udp-cut.h
 tests_unit_test_udpgro_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_udpgro_LDADD = $(UNIT_LIBS)
