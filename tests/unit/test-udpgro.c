@@ -568,6 +568,19 @@ static void writer_done(struct writer *w, const struct dgram *in, size_t n)
 
 /* ---- runs of equal datagrams ---- */
 
+/* Merges d[0..n) into one run, each joining, checks the super-packet, and
+ * frees the datagrams' bytes (not d). */
+static void merge_all(struct dgram *d, size_t n)
+{
+	struct udpgro *g = run_new();
+	for (size_t i = 0; i < n; i++)
+		ck_assert_msg(add(g, &d[i]), "datagram %zu of %zu refused", i, n);
+	check_super(g, d, n);
+	free(g);
+	for (size_t i = 0; i < n; i++)
+		free(d[i].p);
+}
+
 static void equal_run(int family, size_t n, size_t payload, uint16_t id)
 {
 	struct dgram *d = build_run(family, n, payload, id);
@@ -760,13 +773,7 @@ START_TEST(test_refused_v4)
 	/* the control: the next datagram as it is joins */
 	struct dgram d[3] = {build(AF_INET, 300, 0x2000), build(AF_INET, 300, 0x2001),
 			     build(AF_INET, 300, 0x2002)};
-	struct udpgro *g = run_new();
-	for (int i = 0; i < 3; i++)
-		ck_assert(add(g, &d[i]));
-	check_super(g, d, 3);
-	free(g);
-	for (int i = 0; i < 3; i++)
-		free(d[i].p);
+	merge_all(d, 3);
 
 	refused(AF_INET, next_with(AF_INET, 1, 0x03), "TOS/ECN");
 	refused(AF_INET, next_with(AF_INET, 1, 0xb8), "DSCP");
@@ -806,13 +813,7 @@ START_TEST(test_refused_v6)
 	/* IPv6 has no ID: any "ID" bytes, i.e. none, and the run goes on */
 	struct dgram d[3] = {build(AF_INET6, 300, 0), build(AF_INET6, 300, 0),
 			     build(AF_INET6, 300, 0)};
-	struct udpgro *g = run_new();
-	for (int i = 0; i < 3; i++)
-		ck_assert(add(g, &d[i]));
-	check_super(g, d, 3);
-	free(g);
-	for (int i = 0; i < 3; i++)
-		free(d[i].p);
+	merge_all(d, 3);
 }
 END_TEST
 
@@ -1033,12 +1034,8 @@ START_TEST(test_checksum_edges_in_runs)
 		struct dgram *d = build_run(fam, 5, 200, 0x3000);
 		for (int i = 0; i < 5; i += 2)
 			make_udp_check_ffff(&d[i]);
-		struct udpgro *g = run_new();
-		for (int i = 0; i < 5; i++)
-			ck_assert(add(g, &d[i]));
-		check_super(g, d, 5);
-		free(g);
-		free_run(d, 5);
+		merge_all(d, 5);
+		free(d);
 	}
 	/* each of three datagrams with an IPv4 header checksum of 0 in turn */
 	for (int z = 0; z < 3; z++) {
@@ -1049,13 +1046,7 @@ START_TEST(test_checksum_edges_in_runs)
 		for (int i = 0; i < 3; i++)
 			if (i != z)
 				d[i] = build(AF_INET, 50, (uint16_t)(id0 + i));
-		struct udpgro *g = run_new();
-		for (int i = 0; i < 3; i++)
-			ck_assert(add(g, &d[i]));
-		check_super(g, d, 3);
-		free(g);
-		for (int i = 0; i < 3; i++)
-			free(d[i].p);
+		merge_all(d, 3);
 	}
 }
 END_TEST
