@@ -30,7 +30,8 @@ struct tunio {
 	size_t buf_len;
 	uint8_t *buf; /* one read: [virtio_net_hdr] packet or super-packet */
 	struct tunio_stats stats;
-	/* channels that got packets in the current batch, flushed at its end */
+	/* channels that got packets in the current batch (a TUN read batch, or
+	 * one record of a client's frames), flushed at its end */
 	struct channel *touched[TUNIO_READ_BUDGET];
 	size_t n_touched;
 	struct tun_writer writer; /* clients' packets to the TUN */
@@ -46,6 +47,13 @@ static void touch(struct tunio *t, struct channel *ch)
 		t->touched[t->n_touched++] = ch;
 	else
 		channel_flush(ch);
+}
+
+static void flush_touched(struct tunio *t)
+{
+	for (size_t i = 0; i < t->n_touched; i++)
+		channel_flush(t->touched[i]);
+	t->n_touched = 0;
 }
 
 /* Counts the outcome of queueing on a client's channel. */
@@ -106,7 +114,6 @@ static void route_offloaded(struct tunio *t, uint8_t *buf, size_t n)
 static void on_readable(evutil_socket_t fd, short what, void *arg)
 {
 	struct tunio *t = arg;
-	t->n_touched = 0;
 	for (int i = 0; i < TUNIO_READ_BUDGET; i++) {
 		ssize_t n = read(t->fd, t->buf, t->buf_len);
 		if (n < 0) {
@@ -122,9 +129,7 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 		else
 			route_to_client(t, t->buf, (size_t)n);
 	}
-	for (size_t i = 0; i < t->n_touched; i++)
-		channel_flush(t->touched[i]);
-	t->n_touched = 0;
+	flush_touched(t);
 }
 
 struct tunio *tunio_new(struct event_base *base, int fd, struct sessions *table,
@@ -229,15 +234,6 @@ static struct channel *admit(struct tunio *t, struct session *s, const struct pa
 	return NULL;
 }
 
-/* Straight to the other client, no trip through the kernel. */
-static void relay_to_peer(struct tunio *t, struct channel *peer, int rc)
-{
-	if (rc == -ENOBUFS)
-		t->stats.drops_queue_full++;
-	else if (rc == 0)
-		channel_flush(peer);
-}
-
 void tunio_from_client(struct tunio *t, struct session *s, const uint8_t *pkt, size_t len)
 {
 	struct packet_info pi;
@@ -248,7 +244,8 @@ void tunio_from_client(struct tunio *t, struct session *s, const uint8_t *pkt, s
 	bool to_tun;
 	struct channel *peer = admit(t, s, &pi, &to_tun);
 	if (peer != NULL) {
-		relay_to_peer(t, peer, channel_send_packet(peer, pkt, pi.total_len));
+		/* straight to the other client, flushed by tunio_flush */
+		queued(t, peer, channel_send_packet(peer, pkt, pi.total_len));
 		return;
 	}
 	if (to_tun)
@@ -271,7 +268,7 @@ void tunio_from_client_gso(struct tunio *t, struct session *s, const uint8_t *pa
 	bool to_tun;
 	struct channel *peer = admit(t, s, &g.pi, &to_tun);
 	if (peer != NULL) {
-		relay_to_peer(t, peer, channel_send_gso(peer, &g));
+		queued(t, peer, channel_send_gso(peer, &g));
 		return;
 	}
 	if (!to_tun)
@@ -285,6 +282,7 @@ void tunio_from_client_gso(struct tunio *t, struct session *s, const uint8_t *pa
 void tunio_flush(struct tunio *t)
 {
 	tun_writer_flush(&t->writer);
+	flush_touched(t);
 }
 
 bool tunio_offload(const struct tunio *t)

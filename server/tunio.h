@@ -71,7 +71,8 @@ void tunio_from_client(struct tunio *t, struct session *s, const uint8_t *pkt, s
  * offload, else cut into ordinary packets. */
 void tunio_from_client_gso(struct tunio *t, struct session *s, const uint8_t *payload, size_t len);
 /* Writes what tunio_from_client holds back (a run of UDP datagrams, see
- * tunwrite.h): called at the end of each record of a client's frames. */
+ * tunwrite.h, and packets queued for other clients): called at the end of
+ * each record of a client's frames. */
 void tunio_flush(struct tunio *t);
 
 const struct tunio_stats *tunio_stats(struct tunio *t);
