@@ -17,6 +17,7 @@
 #include "gso.h"
 #include "naive-csum.h"
 #include "packet.h"
+#include "xorshift.h"
 
 #define TCP_FIN 0x01
 #define TCP_PSH 0x08
@@ -50,28 +51,6 @@ static void st32(uint8_t *p, uint32_t v)
 {
 	st16(p, (uint16_t)(v >> 16));
 	st16(p + 2, (uint16_t)v);
-}
-
-/* xorshift64*: deterministic, so a failure reproduces. */
-static uint64_t rng_state;
-
-static void rng_seed(uint64_t s)
-{
-	rng_state = s ? s : 0x9e3779b97f4a7c15ull;
-}
-
-static uint32_t rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (uint32_t)((rng_state * 0x2545f4914f6cdd1dull) >> 32);
-}
-
-static void rng_fill(uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		p[i] = (uint8_t)rng();
 }
 
 /* A copy of p[0..n) in an allocation of exactly n bytes (1 if n is 0). */

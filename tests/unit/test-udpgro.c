@@ -21,6 +21,7 @@
 #include "naive-csum.h"
 #include "packet.h"
 #include "udpgro.h"
+#include "xorshift.h"
 
 #define UDP_CHECK 6
 
@@ -53,28 +54,6 @@ static void st16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)(v >> 8);
 	p[1] = (uint8_t)v;
-}
-
-/* xorshift64*: deterministic, so a failure reproduces. */
-static uint64_t rng_state;
-
-static void rng_seed(uint64_t s)
-{
-	rng_state = s ? s : 0x9e3779b97f4a7c15ull;
-}
-
-static uint32_t rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (uint32_t)((rng_state * 0x2545f4914f6cdd1dull) >> 32);
-}
-
-static void rng_fill(uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		p[i] = (uint8_t)rng();
 }
 
 /* A copy of p[0..n) in an allocation of exactly n bytes (1 if n is 0). */

@@ -23,7 +23,7 @@ tests_unit_test_addr_LDADD = $(UNIT_LIBS)
 # header and hostile GSO frames.
 check_PROGRAMS += tests/unit/test-gso
 TESTS += tests/unit/test-gso
-tests_unit_test_gso_SOURCES = tests/unit/test-gso.c tests/unit/naive-csum.h
+tests_unit_test_gso_SOURCES = tests/unit/test-gso.c tests/unit/naive-csum.h tests/unit/xorshift.h
 tests_unit_test_gso_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_gso_LDADD = $(UNIT_LIBS)
 
@@ -32,6 +32,6 @@ tests_unit_test_gso_LDADD = $(UNIT_LIBS)
 check_PROGRAMS += tests/unit/test-udpgro
 TESTS += tests/unit/test-udpgro
 tests_unit_test_udpgro_SOURCES = tests/unit/test-udpgro.c tests/unit/naive-csum.h \
-	tests/unit/kernel-udp-cut.h
+	tests/unit/kernel-udp-cut.h tests/unit/xorshift.h
 tests_unit_test_udpgro_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_udpgro_LDADD = $(UNIT_LIBS)
