@@ -17,6 +17,7 @@
 #include "frame.h"
 #include "gso.h"
 #include "log.h"
+#include "packet.h"
 #include "profile.h"
 #include "routes.h"
 #include "tls.h"
@@ -341,7 +342,12 @@ static void on_frame(struct channel *ch, const struct frame *f, void *arg)
 		tun_writer_gso(&t->writer, &g);
 		return;
 	}
-	tun_writer_packet(&t->writer, f->payload, f->len);
+	struct packet_info pi;
+	if (packet_parse(f->payload, f->len, &pi, NULL) < 0) {
+		t->tun_write_drops++; /* malformed (packet.h), as the server drops them */
+		return;
+	}
+	tun_writer_packet(&t->writer, f->payload, &pi);
 }
 
 static void on_frames_end(struct channel *ch, void *arg)

@@ -6,7 +6,6 @@
 #include <sys/uio.h>
 
 #include "log.h"
-#include "packet.h"
 #include "tun.h"
 #include "tunwrite.h"
 
@@ -70,18 +69,17 @@ void tun_writer_flush(struct tun_writer *w)
 	udpgro_init(&w->run);
 }
 
-void tun_writer_packet(struct tun_writer *w, const uint8_t *pkt, size_t len)
+void tun_writer_packet(struct tun_writer *w, const uint8_t *pkt, const struct packet_info *pi)
 {
-	struct packet_info pi;
-	if (w->uso && packet_parse(pkt, len, &pi, NULL) == 0 && udpgro_eligible(pkt, &pi)) {
-		if (udpgro_append(&w->run, pkt, &pi))
+	if (w->uso && udpgro_eligible(pkt, pi)) {
+		if (udpgro_append(&w->run, pkt, pi))
 			return;
 		tun_writer_flush(w);
-		udpgro_append(&w->run, pkt, &pi); /* first of a new run: always taken */
+		udpgro_append(&w->run, pkt, pi); /* first of a new run: always taken */
 		return;
 	}
 	tun_writer_flush(w);
-	count_write(w, tun_write(w->fd, w->offload, pkt, len));
+	count_write(w, tun_write(w->fd, w->offload, pkt, pi->total_len));
 }
 
 int tun_writer_gso(struct tun_writer *w, const struct gso_packet *g)

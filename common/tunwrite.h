@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "packet.h"
 #include "udpgro.h"
 
 struct gso_packet;
@@ -35,9 +36,10 @@ struct tun_writer {
  * With offload, asks the kernel whether it takes UDP super-packets. */
 void tun_writer_init(struct tun_writer *w, int fd, bool offload);
 
-/* One IP packet (checksums complete): joins the current run of UDP
- * datagrams, or ends it and is written (or starts the next run). */
-void tun_writer_packet(struct tun_writer *w, const uint8_t *pkt, size_t len);
+/* One IP packet (checksums complete), parsed into *pi by packet_parse: joins
+ * the current run of UDP datagrams, or ends it and is written (or starts the
+ * next run). pi->total_len bytes are written. */
+void tun_writer_packet(struct tun_writer *w, const uint8_t *pkt, const struct packet_info *pi);
 
 /* A TCP super-packet (tun_write_gso), after the current run. 0 or -errno. */
 int tun_writer_gso(struct tun_writer *w, const struct gso_packet *g);

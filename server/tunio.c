@@ -249,7 +249,7 @@ void tunio_from_client(struct tunio *t, struct session *s, const uint8_t *pkt, s
 		return;
 	}
 	if (to_tun)
-		tun_writer_packet(&t->writer, pkt, pi.total_len);
+		tun_writer_packet(&t->writer, pkt, &pi);
 }
 
 void tunio_from_client_gso(struct tunio *t, struct session *s, const uint8_t *payload, size_t len)

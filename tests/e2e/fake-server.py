@@ -13,9 +13,13 @@ protocol (PROTOCOL.md) as MODE says, on every connection:
   unknown-kind          a frame whose first byte is 0x57
   length-0              a frame with length 0
   packet-before-config  an IPv4 packet frame before any `config`
+  malformed-packet      after a valid `config`, a packet frame that is no IP
+                        packet (IPv4 header length 12), then a valid one
 
 Right behind the bad frame, in the same write, comes a valid `config`: a
 client that went on reading after the error would bring its tunnel up.
+(malformed-packet is the exception: config first, the bad frame breaks no
+rule of the protocol, only of IP.)
 Then it logs every frame the client sends back, until the client closes.
 
 One line per event on stdout, `key=value` words:
@@ -92,6 +96,9 @@ def bad_frame(mode):
         return b"\x00\x00"
     if mode == "packet-before-config":
         return frame(icmp_packet())
+    if mode == "malformed-packet":
+        good = icmp_packet()
+        return frame(bytes([0x43]) + good[1:])
     raise SystemExit("fake-server: unknown mode %r" % mode)
 
 
@@ -140,7 +147,10 @@ def session(conn, cid, mode):
     m = log_frame(cid, frames.next())
     if not m or m.get("type") != "hello":
         return "no_hello"
-    conn.sendall(bad_frame(mode) + control(CONFIG))
+    if mode == "malformed-packet":
+        conn.sendall(control(CONFIG) + bad_frame(mode) + frame(icmp_packet()))
+    else:
+        conn.sendall(bad_frame(mode) + control(CONFIG))
     say(event="sent", conn=cid, mode=mode)
     while True:
         log_frame(cid, frames.next())

@@ -11,7 +11,9 @@
 # close gracefully (PROTOCOL.md section 6), write nothing to its TUN, never
 # bring the tunnel up (no address, no route into the TUN), keep running, and
 # reconnect only after its backoff (1 s +-25 %); after SIGTERM it exits 0 and
-# its namespace is exactly as before.
+# its namespace is exactly as before. Last, after a valid config, a packet
+# frame that is no IP packet: the client drops and counts it, keeps the
+# tunnel, and writes the valid packet behind it to its TUN.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 e2e_init hostile-server client certs ss
 
@@ -126,5 +128,31 @@ hostile unknown-kind 'why=.*protocol error: unknown frame kind 0x57' 'unknown fr
 hostile length-0 'why=.*protocol error: frame length 0' 'frame length 0'
 hostile packet-before-config 'event=protocol_error .*IP packet before config' \
 	'IP packet before config'
+
+# tun_rx_one: exactly one packet written into the client's TUN.
+tun_rx_one() {
+	_t=$(client_tun c1)
+	[ -n "$_t" ] && [ "$(nsx "$C" cat "/sys/class/net/$_t/statistics/rx_packets")" = 1 ]
+}
+
+flog="$E2E_DIR/fake-malformed-packet.log"
+echo "--- mode malformed-packet" >>"$CLOG"
+bg fake-malformed-packet "$flog" "$E2E_NS_SERVER" \
+	$PY "$E2E_HERE/fake-server.py" $SRV_LAN4 443 "$E2E_DIR/pki" malformed-packet
+fpid=$BG_PID
+wait_for 5 fake_listening || die "malformed-packet: fake server listens on $SRV_LAN4:443"
+m=$(mark "$CLOG")
+e2e_client_start c1 "$E2E_DIR/alice.json"
+wait_for 10 client_configured c1 || die "malformed-packet: the client brings its tunnel up"
+check "malformed-packet: the packet behind the bad one reached the TUN" wait_for 3 tun_rx_one
+check "malformed-packet: the client kept its session (no bye, no reconnect)" \
+	sh -c "! grep -Eq '^event=(bye conn=1|accepted conn=2) ' '$flog'"
+e2e_client_stop c1 || fail "malformed-packet: client exits within 5 s of SIGTERM"
+check "malformed-packet: the client counted the packet it dropped" \
+	log_has "$CLOG" "$m" 'event=tunnel_stats .*dropped_from_server=1 '
+check "malformed-packet: no sanitizer report in the client log" \
+	not_in_log "$CLOG" "$m" 'Sanitizer|runtime error'
+stop_pid "$fpid" TERM 3
+forget_pid "$fpid"
 
 e2e_finish
