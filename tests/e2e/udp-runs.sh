@@ -148,40 +148,35 @@ elif cmd == "ask":
     print(summary([d for b in range(int(sys.argv[4])) for d in burst_datagrams(b)]))
 EOF
 
-# upload LABEL DST: five bursts from the client to a sink on the internet host.
-upload() {
-	_out=$E2E_DIR/sink-$1.out
-	bg "sink-$1" "$_out" "$E2E_NS_INET" $PY "$E2E_DIR/udp.py" sink "$2" 9000 205
+# burst LABEL DST N UDP.PY-ARGS...: a sink on the internet host at DST:9000
+# waits for N datagrams while `udp.py UDP.PY-ARGS` sends from the client's
+# namespace, the client held meanwhile; what arrives must be what the sender
+# says it sent, in order (count and SHA-256 of the payloads).
+burst() {
+	_bl=$1 _bd=$2 _bn=$3
+	shift 3
+	_out=$E2E_DIR/sink-$(echo "$_bl" | tr ' ' -).out
+	bg "sink" "$_out" "$E2E_NS_INET" $PY "$E2E_DIR/udp.py" sink "$_bd" 9000 "$_bn"
 	_sp=$BG_PID
-	wait_for 5 grep -q ready "$_out" || die "$1: sink listens"
+	wait_for 5 grep -q ready "$_out" || die "$_bl: sink listens"
 	kill -STOP "$CPID"
-	_sent=$(nsx "$C" $PY "$E2E_DIR/udp.py" send "$2" 9000 5)
+	_sent=$(nsx "$C" $PY "$E2E_DIR/udp.py" "$@")
 	kill -CONT "$CPID"
 	wait_for 10 grep -q count= "$_out"
-	check "$1: every datagram arrives intact and in order ($_sent)" \
+	check "$_bl: every datagram sent arrives intact and in order ($_sent)" \
 		test "$(grep count= "$_out")" = "$_sent"
 	stop_pid "$_sp" TERM 3
 	forget_pid "$_sp"
 }
 
-upload "IPv4 upload" "$INET4"
-upload "IPv6 upload" "$INET6"
+# Five bursts of 41 from the client, over IPv4 and IPv6.
+burst "IPv4 upload" "$INET4" 205 send "$INET4" 9000 5
+burst "IPv6 upload" "$INET6" 205 send "$INET6" 9000 5
 
-# A run with a broken datagram inside: 29 good ones arrive, the bad one is
+# A run with a broken datagram inside: the 29 good ones arrive, the bad one is
 # dropped by the internet host's kernel (UdpInCsumErrors), not repaired.
 errs0=$(nsx "$E2E_NS_INET" nstat -az UdpInCsumErrors | awk '/UdpInCsumErrors/ {print $2}')
-out=$E2E_DIR/sink-raw.out
-bg sink-raw "$out" "$E2E_NS_INET" $PY "$E2E_DIR/udp.py" sink "$INET4" 9000 29
-sp=$BG_PID
-wait_for 5 grep -q ready "$out" || die "raw: sink listens"
-kill -STOP "$CPID"
-sent=$(nsx "$C" $PY "$E2E_DIR/udp.py" raw "$ADDR4" "$INET4" 9000)
-kill -CONT "$CPID"
-wait_for 10 grep -q count= "$out"
-check "raw burst: the 29 good datagrams arrive intact and in order" \
-	test "$(grep count= "$out")" = "$sent"
-stop_pid "$sp" TERM 3
-forget_pid "$sp"
+burst "raw burst" "$INET4" 29 raw "$ADDR4" "$INET4" 9000
 errs1=$(nsx "$E2E_NS_INET" nstat -az UdpInCsumErrors | awk '/UdpInCsumErrors/ {print $2}')
 check "raw burst: the bad datagram reached the host still bad ($errs0 -> $errs1 checksum errors)" \
 	test "$((errs1 - errs0))" -eq 1
