@@ -274,6 +274,23 @@ static int keep_ec_tables(mbedtls_pk_context *pk)
 	return 0;
 }
 
+/*
+ * A server signs with its key on every full handshake, and mbedTLS builds
+ * that table on the key's first signature: 0.6 ms of a 1.0 ms P-256
+ * signature here. One signature at start-up builds it before the first
+ * client waits on it (after a restart, every client reconnects at once).
+ */
+static int warm_signing_table(struct tls_config *cfg)
+{
+	if (mbedtls_pk_get_type(&cfg->key) != MBEDTLS_PK_ECDSA)
+		return 0;
+	const unsigned char digest[32] = {0};
+	unsigned char sig[MBEDTLS_ECDSA_MAX_LEN];
+	size_t sig_len;
+	return mbedtls_pk_sign(&cfg->key, MBEDTLS_MD_SHA256, digest, sizeof(digest), sig, &sig_len,
+			       mbedtls_ctr_drbg_random, &cfg->drbg);
+}
+
 /* The CRL's signature verifies with ca's key, and ca may sign CRLs. */
 static bool crl_signed_by(const mbedtls_x509_crl *crl, const mbedtls_x509_crt *ca)
 {
@@ -508,6 +525,9 @@ static int setup_conf(struct tls_config *cfg, char *err, size_t len)
 			goto fail;
 		mbedtls_ssl_conf_session_tickets_cb(conf, mbedtls_ssl_ticket_write,
 						    mbedtls_ssl_ticket_parse, &cfg->ticket);
+		r = warm_signing_table(cfg);
+		if (r != 0)
+			goto fail;
 	} else {
 		mbedtls_ssl_conf_session_tickets(conf, MBEDTLS_SSL_SESSION_TICKETS_ENABLED);
 	}

@@ -455,12 +455,15 @@ END_TEST
 /*
  * mbedTLS 2.28 keeps an EC key's base-point table only in a key typed ECDSA;
  * one typed ECKEY (as parsed) rebuilds it for every signature and check.
- * After a handshake, the server's key (which signed) and its CA's key (which
- * checked the client's chain) must both still hold their tables.
+ * A server builds its key's table when it loads the key, before any client
+ * waits on it. After a handshake, the server's key (which signed) and its
+ * CA's key (which checked the client's chain) must both still hold their
+ * tables.
  */
 START_TEST(test_ec_tables_kept)
 {
 	struct tls_config *scfg = server_cfg();
+	ck_assert_ptr_nonnull(mbedtls_pk_ec(scfg->key)->grp.T);
 	struct tls_config *ccfg = client_cfg("client");
 	struct pump p;
 	connect_pair(&p, ccfg, scfg);
