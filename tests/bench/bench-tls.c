@@ -15,11 +15,21 @@
  *       each sends hello and waits for config; prints "ready=N failed=F
  *       seconds=T" once all are settled, then holds them open (reading and
  *       discarding) until SIGTERM or --hold seconds.
+ *   bench-tls bare-server --listen IP:PORT --ca F --srv-cert F --srv-key F
+ *                         [--crl F] [--conc N] [--seconds S]
+ *       The ceiling for the handshakes mode: mbedTLS alone as a server, one
+ *       thread polling up to N connections (default 16), each closed once its
+ *       handshake completes. Prints "listening" when ready and, on SIGTERM or
+ *       after S seconds, "handshakes=N errors=E seconds=T rate=R server_ms=M"
+ *       (T from the first accept to the last completed handshake; M the
+ *       process's CPU per handshake over T).
  *   bench-tls bare --ca F --srv-cert F --srv-key F --cert F --key F [--crl F]
  *                  [--seconds S]
- *       The ceiling: server and client handshakes over socketpairs in this one
- *       thread; the server side's thread CPU time is measured alone, so
- *       "server_rate" is the full handshakes one core completes as a server.
+ *       mbedTLS's own cost, without a network: server and client handshakes
+ *       over socketpairs in this one thread; the server side's thread CPU time
+ *       is measured alone, so "server_rate" is the full handshakes one core
+ *       completes as a server when no TCP stack, no second process and no
+ *       load generator share the machine.
  *
  * Bounded: every mode stops after --seconds (and handshakes after --max).
  * Exit status 0 when the mode ran, 1 on set-up errors, 2 on usage errors.
@@ -81,7 +91,7 @@ static mbedtls_ctr_drbg_context drbg;
 static volatile sig_atomic_t stop;
 
 struct opts {
-	const char *mode, *connect, *ca, *cert, *key, *srv_cert, *srv_key, *crl, *certs;
+	const char *mode, *connect, *listen, *ca, *cert, *key, *srv_cert, *srv_key, *crl, *certs;
 	unsigned conc, n;
 	unsigned long max;
 	double seconds, hold;
@@ -686,6 +696,118 @@ static int run_bare(const struct opts *o)
 	return 0;
 }
 
+/* --- the bare server -------------------------------------------------------- */
+
+/*
+ * mbedTLS alone as a server on real sockets: one thread polls the listening
+ * socket and up to --conc connections, steps each handshake as its bytes
+ * arrive and closes the connection once it completes. What tlsvpn-server
+ * does for a handshake, minus everything of its own (libevent, logs, limits,
+ * sessions), so the same load generator against both compares like with like.
+ */
+static int run_bare_server(const struct opts *o)
+{
+	struct sockaddr_in sa;
+	struct peer srv;
+	if (parse_addr(o->listen, &sa) != 0) {
+		fprintf(stderr, "bench-tls: bad --listen %s\n", o->listen);
+		return 2;
+	}
+	if (peer_init(&srv, MBEDTLS_SSL_IS_SERVER, o->ca, o->srv_cert, o->srv_key, o->crl) != 0)
+		return 1;
+	int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int one = 1;
+	if (lfd < 0 || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    bind(lfd, (const struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(lfd, 512) != 0) {
+		perror("bench-tls: listen");
+		return 1;
+	}
+	printf("listening\n");
+	fflush(stdout);
+	unsigned n = o->conc;
+	conns = calloc(n, sizeof(*conns));
+	pfds = calloc(n + 1, sizeof(*pfds));
+	if (conns == NULL || pfds == NULL)
+		return 1;
+	for (unsigned i = 0; i < n; i++)
+		conns[i].net.fd = -1;
+	unsigned long done = 0, errors = 0;
+	double t0 = 0, cpu0 = 0, t1 = 0, cpu1 = 0;
+	double end = now(CLOCK_MONOTONIC) + o->seconds;
+	while (!stop && now(CLOCK_MONOTONIC) < end) {
+		unsigned used = 0;
+		for (unsigned i = 0; i < n; i++) {
+			pfds[i].fd = conns[i].net.fd;
+			pfds[i].events = POLLIN;
+			pfds[i].revents = 0;
+			used += conns[i].st != C_FREE;
+		}
+		pfds[n].fd = used < n ? lfd : -1;
+		pfds[n].events = POLLIN;
+		pfds[n].revents = 0;
+		if (poll(pfds, n + 1, 50) < 0 && errno != EINTR)
+			break;
+		for (unsigned i = 0; i < n; i++) {
+			struct conn *c = &conns[i];
+			if (c->st == C_FREE || pfds[i].revents == 0)
+				continue;
+			int r = mbedtls_ssl_handshake(&c->ssl);
+			if (r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE)
+				continue;
+			if (r == 0) {
+				done++;
+				t1 = now(CLOCK_MONOTONIC);
+				cpu1 = now(CLOCK_PROCESS_CPUTIME_ID);
+			} else {
+				errors++;
+			}
+			conn_close(c);
+		}
+		if (!(pfds[n].revents & POLLIN))
+			continue;
+		for (unsigned i = 0; i < n; i++) {
+			struct conn *c = &conns[i];
+			if (c->st != C_FREE)
+				continue;
+			int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+			if (fd < 0)
+				break;
+			if (t0 == 0) {
+				t0 = now(CLOCK_MONOTONIC);
+				cpu0 = now(CLOCK_PROCESS_CPUTIME_ID);
+			}
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+			if (!c->ssl_ready) {
+				mbedtls_ssl_init(&c->ssl);
+				if (mbedtls_ssl_setup(&c->ssl, &srv.conf) != 0) {
+					close(fd);
+					return 1;
+				}
+				c->ssl_ready = true;
+			} else {
+				mbedtls_ssl_session_reset(&c->ssl);
+			}
+			c->net.fd = fd;
+			mbedtls_ssl_set_bio(&c->ssl, &c->net, mbedtls_net_send, mbedtls_net_recv,
+					    NULL);
+			c->st = C_HANDSHAKE;
+		}
+	}
+	double wall = t1 - t0, cpu = cpu1 - cpu0;
+	printf("handshakes=%lu errors=%lu seconds=%.3f rate=%.1f server_ms=%.3f\n", done, errors,
+	       wall, wall > 0 ? (double)done / wall : 0.0, done ? cpu * 1000 / (double)done : 0.0);
+	for (unsigned i = 0; i < n; i++) {
+		conn_close(&conns[i]);
+		if (conns[i].ssl_ready)
+			mbedtls_ssl_free(&conns[i].ssl);
+	}
+	free(conns);
+	free(pfds);
+	peer_free(&srv);
+	close(lfd);
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: bench-tls handshakes|idle|bare [options] (see the source)\n");
@@ -705,6 +827,8 @@ int main(int argc, char **argv)
 		const char *v = argv[++i];
 		if (!strcmp(a, "--connect"))
 			o.connect = v;
+		else if (!strcmp(a, "--listen"))
+			o.listen = v;
 		else if (!strcmp(a, "--ca"))
 			o.ca = v;
 		else if (!strcmp(a, "--cert"))
@@ -749,6 +873,8 @@ int main(int argc, char **argv)
 		ret = run_idle(&o);
 	else if (!strcmp(o.mode, "bare") && o.ca && o.cert && o.key && o.srv_cert && o.srv_key)
 		ret = run_bare(&o);
+	else if (!strcmp(o.mode, "bare-server") && o.listen && o.ca && o.srv_cert && o.srv_key)
+		ret = run_bare_server(&o);
 	else
 		usage();
 	mbedtls_ctr_drbg_free(&drbg);

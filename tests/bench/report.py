@@ -34,8 +34,10 @@ METRICS = [
     ("hs_server_cpu_ms", "  server CPU per handshake", "ms", False),
     ("hs_per_core_s", "  per busy server core", "1/s", True),
     ("hs_server_busy", "  server CPU busy (1 = core)", "", False),
-    ("bare_hs_per_s", "bare mbedTLS loop, 1 core", "1/s", True),
-    ("bare_server_cpu_ms", "  bare server CPU/handshake", "ms", False),
+    ("bare_tcp_hs_per_s", "bare mbedTLS server, same load", "1/s", True),
+    ("bare_tcp_server_cpu_ms", "  its CPU per handshake", "ms", False),
+    ("bare_hs_per_s", "bare loop, socketpairs, 1 core", "1/s", True),
+    ("bare_server_cpu_ms", "  its server CPU/handshake", "ms", False),
     ("rss_kib_per_client", "server RSS per idle client", "KiB", False),
 ]
 
@@ -100,6 +102,14 @@ def ratio(a, b):
     return a / b
 
 
+def bare_per_core(fig, path, tcp):
+    """Handshakes one fully busy core of the bare mbedTLS server completes."""
+    if not tcp:
+        return med(fig, "bare_hs_per_s", path)  # the socketpair loop's is per core
+    ms = med(fig, "bare_tcp_server_cpu_ms", path)
+    return 1000 / ms if ms else None
+
+
 def targets(fig):
     """The issue's targets, each checked for both tlsvpn suites."""
     out = []
@@ -132,10 +142,14 @@ def targets(fig):
         False)
     add("RSS per idle client < 64 KiB", "rss_kib_per_client",
         lambda p: med(fig, "rss_kib_per_client", p), 64.0, False)
-    add("handshakes/s >= 0.8x bare loop", "hs_per_s",
-        lambda p: ratio(med(fig, "hs_per_s", p), med(fig, "bare_hs_per_s", p)), 0.8, True)
-    add("handshakes/s per core >= 0.8x bare", "hs_per_core_s",
-        lambda p: ratio(med(fig, "hs_per_core_s", p), med(fig, "bare_hs_per_s", p)), 0.8, True)
+    # The ceiling is mbedTLS alone serving the same generator; runs from
+    # before bench-tls bare-server only have the socketpair loop.
+    tcp = "bare_tcp_hs_per_s" in fig
+    bare = "bare_tcp_hs_per_s" if tcp else "bare_hs_per_s"
+    add("handshakes/s >= 0.8x bare mbedTLS", "hs_per_s",
+        lambda p: ratio(med(fig, "hs_per_s", p), med(fig, bare, p)), 0.8, True)
+    add("handshakes/s per core >= 0.8x bare mbedTLS", "hs_per_core_s",
+        lambda p: ratio(med(fig, "hs_per_core_s", p), bare_per_core(fig, p, tcp)), 0.8, True)
     # RSS and handshakes are measured with the default suite only.
     return [t for t in out if t["value"] is not None]
 
