@@ -26,6 +26,7 @@
 #include <mbedtls/net_sockets.h>
 #include <mbedtls/oid.h>
 #include <mbedtls/pk.h>
+#include <mbedtls/platform.h>
 #include <mbedtls/platform_util.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/ssl_ticket.h>
@@ -282,13 +283,73 @@ static int keep_ec_tables(mbedtls_pk_context *pk)
  */
 static int warm_signing_table(struct tls_config *cfg)
 {
-	if (mbedtls_pk_get_type(&cfg->key) != MBEDTLS_PK_ECDSA)
+	if (mbedtls_pk_get_type(&cfg->key) != MBEDTLS_PK_ECDSA ||
+	    mbedtls_pk_ec(cfg->key)->grp.T != NULL)
 		return 0;
 	const unsigned char digest[32] = {0};
 	unsigned char sig[MBEDTLS_ECDSA_MAX_LEN];
 	size_t sig_len;
 	return mbedtls_pk_sign(&cfg->key, MBEDTLS_MD_SHA256, digest, sizeof(digest), sig, &sig_len,
 			       mbedtls_ctr_drbg_random, &cfg->drbg);
+}
+
+/*
+ * Gives dst, when it has none, a copy of src's table of base-point
+ * multiples. The table depends on the curve only, not on the key. mbedTLS
+ * 2.28 keeps it in the group's public fields T and T_size and frees it with
+ * the group. Best effort: without a copy, mbedTLS builds its own.
+ */
+static void copy_base_table(mbedtls_ecp_group *dst, const mbedtls_ecp_group *src)
+{
+	if (dst->id != src->id || dst->T != NULL || src->T == NULL || src->T_size == 0)
+		return;
+	mbedtls_ecp_point *t = mbedtls_calloc(src->T_size, sizeof(*t));
+	if (t == NULL)
+		return;
+	size_t i = 0;
+	for (; i < src->T_size; i++) {
+		mbedtls_ecp_point_init(&t[i]);
+		if (mbedtls_ecp_copy(&t[i], &src->T[i]) != 0)
+			break;
+	}
+	if (i < src->T_size) {
+		for (size_t j = 0; j <= i; j++)
+			mbedtls_ecp_point_free(&t[j]);
+		mbedtls_free(t);
+		return;
+	}
+	dst->T = t;
+	dst->T_size = src->T_size;
+}
+
+static bool curve_offered(mbedtls_ecp_group_id id)
+{
+	for (size_t i = 0; groups[i] != MBEDTLS_ECP_DP_NONE; i++)
+		if (groups[i] == id)
+			return true;
+	return false;
+}
+
+/*
+ * The peer certificate's key checks one signature per full handshake (the
+ * server's key exchange, or the client's CertificateVerify). Typed ECKEY, as
+ * parsed, it would rebuild the curve's base-point table for that check:
+ * 0.55 ms of a 2.0 ms P-256 check here. Typed ECDSA, with a copy of our own
+ * key's table, it does not. mbedTLS checks the curve of an ECKEY peer key
+ * against our list after the verify callback, but not of one typed ECDSA,
+ * so that check is made here. False for a curve we do not offer.
+ */
+bool tls_ready_peer_key(const struct tls_config *cfg, mbedtls_x509_crt *crt)
+{
+	if (mbedtls_pk_get_type(&crt->pk) != MBEDTLS_PK_ECKEY)
+		return true;
+	if (!curve_offered(mbedtls_pk_ec(crt->pk)->grp.id))
+		return false;
+	if (keep_ec_tables(&crt->pk) != 0)
+		return true; /* out of memory: still ECKEY, which mbedTLS checks */
+	if (mbedtls_pk_get_type(&cfg->key) == MBEDTLS_PK_ECDSA)
+		copy_base_table(&mbedtls_pk_ec(crt->pk)->grp, &mbedtls_pk_ec(cfg->key)->grp);
+	return true;
 }
 
 /* The CRL's signature verifies with ca's key, and ca may sign CRLs. */
@@ -770,6 +831,8 @@ static int verify_cb(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flag
 			*flags |= MBEDTLS_X509_BADCERT_EXT_KEY_USAGE;
 		if (cfg->role == TLS_CLIENT && cfg->server_is_ip && !ip_san_matches(cfg, crt))
 			*flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
+		if (!tls_ready_peer_key(cfg, crt))
+			*flags |= MBEDTLS_X509_BADCERT_BAD_KEY;
 		if (cfg->role == TLS_SERVER && !extract_cn(crt, c->peer_cn, sizeof(c->peer_cn))) {
 			*flags |= MBEDTLS_X509_BADCERT_OTHER;
 			c->reason = "client certificate has no usable CN (one CN, 1-64 printable "
@@ -868,6 +931,13 @@ int tls_conn_handshake(struct tls_conn *conn)
 	if (conn->hs_err != 0)
 		return conn->hs_err;
 	int r = map_want(mbedtls_ssl_handshake(&conn->ssl));
+	/* A client's first wait is for the server's first flight: a round trip
+	 * plus the server's key exchange and signature. A client that offers no
+	 * session will sign, and builds its key's table in that wait instead of
+	 * on the way to its signature; tls_ready_peer_key lends it to the check of
+	 * the server's signature too. A resumption would not need it. */
+	if (r == TLS_WANT_READ && conn->cfg->role == TLS_CLIENT && !conn->cfg->have_session)
+		(void)warm_signing_table(conn->cfg); /* on failure, mbedTLS builds it later */
 	if (r == TLS_WANT_READ || r == TLS_WANT_WRITE)
 		return r;
 	if (r != 0) {

@@ -8,6 +8,8 @@
 #                           IP 198.18.1.1, IP fd00:18::1, EKU serverAuth
 #   server-rsa.{crt,key}    the same names, RSA 2048 key
 #   client.{crt,key}        CN alice, EKU clientAuth
+#   client-p384.{crt,key}   CN erin, clientAuth, P-384 key (a curve we offer)
+#   client-p521.{crt,key}   CN dave, clientAuth, P-521 key (one we do not)
 #   expired.{crt,key}       CN bob, clientAuth, valid 2020-2021 only
 #   revoked.{crt,key}       CN carol, clientAuth, listed in both CRLs
 #   other-client.{crt,key}  CN mallory, clientAuth, from other-ca
@@ -84,11 +86,14 @@ make_ca() {
 issue() {
 	ca=$1 name=$2 cn=$3 ext=$4 keytype=$5
 	shift 5
-	if [ "$keytype" = rsa ]; then
-		openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$name.key" 2>/dev/null
-	else
-		ec_key "$name.key"
-	fi
+	case $keytype in
+	rsa) openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$name.key" 2>/dev/null ;;
+	p384 | p521)
+		openssl genpkey -algorithm EC -pkeyopt "ec_paramgen_curve:P-${keytype#p}" \
+			-out "$name.key" 2>/dev/null
+		;;
+	*) ec_key "$name.key" ;;
+	esac
 	openssl req -new -config ca.cnf -key "$name.key" -subj "/CN=$cn" -out "$name.csr" 2>/dev/null
 	(cd "$ca.d" && openssl ca -batch -config ../ca.cnf -cert "../$ca.crt" -keyfile "../$ca.key" \
 		-extensions "$ext" -in "../$name.csr" -out "../$name.crt" -notext "$@" 2>/dev/null)
@@ -103,6 +108,8 @@ make_ca impostor-ca "tlsvpn test CA"
 issue ca server vpn.example.com server ec
 issue ca server-rsa vpn.example.com server rsa
 issue ca client alice client ec
+issue ca client-p384 erin client p384
+issue ca client-p521 dave client p521
 issue ca expired bob client ec -startdate 20200101000000Z -enddate 20210101000000Z
 issue ca revoked carol client ec
 issue ca clientonly vpn.example.com clientonly ec

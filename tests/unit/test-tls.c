@@ -18,10 +18,11 @@
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
 #include <mbedtls/oid.h>
+#include <mbedtls/platform.h>
 #include <mbedtls/ssl.h>
 
 #include "tls.h"
-#include "tls-private.h" /* test_ec_tables_kept looks inside the config */
+#include "tls-private.h" /* the EC table tests look inside the config */
 
 static char pki[256];
 
@@ -480,6 +481,128 @@ START_TEST(test_ec_tables_kept)
 	/* An RSA key is left as it is (test_rsa_and_preference uses it). */
 	scfg = server_cfg_full("server-rsa.crt", NULL, NULL);
 	ck_assert_int_eq(mbedtls_pk_get_type(&scfg->key), MBEDTLS_PK_RSA);
+	tls_config_free(scfg);
+}
+END_TEST
+
+/* Frees a group's base-point table, as if it had never been built. */
+static void drop_table(mbedtls_ecp_group *grp)
+{
+	for (size_t i = 0; i < grp->T_size; i++)
+		mbedtls_ecp_point_free(&grp->T[i]);
+	mbedtls_free(grp->T);
+	grp->T = NULL;
+	grp->T_size = 0;
+}
+
+static mbedtls_x509_crt *parse_crt(const char *name)
+{
+	mbedtls_x509_crt *crt = malloc(sizeof(*crt));
+	ck_assert_ptr_nonnull(crt);
+	mbedtls_x509_crt_init(crt);
+	ck_assert_int_eq(mbedtls_x509_crt_parse_file(crt, pkipath(name)), 0);
+	return crt;
+}
+
+static void free_crt(mbedtls_x509_crt *crt)
+{
+	mbedtls_x509_crt_free(crt);
+	free(crt);
+}
+
+/*
+ * The peer certificate's key checks one signature per full handshake. Before
+ * that check it is typed ECDSA and holds a copy of our own key's base-point
+ * table, so the check does not rebuild one. mbedTLS checks the curve only of
+ * keys typed ECKEY, so a curve we do not offer must be refused here.
+ */
+START_TEST(test_peer_key_ready)
+{
+	struct tls_config *scfg = server_cfg();
+	const mbedtls_ecp_group *own = &mbedtls_pk_ec(scfg->key)->grp;
+	ck_assert_ptr_nonnull(own->T);
+
+	mbedtls_x509_crt *crt = parse_crt("client.crt");
+	ck_assert_int_eq(mbedtls_pk_get_type(&crt->pk), MBEDTLS_PK_ECKEY);
+	ck_assert(tls_ready_peer_key(scfg, crt));
+	ck_assert_int_eq(mbedtls_pk_get_type(&crt->pk), MBEDTLS_PK_ECDSA);
+	const mbedtls_ecp_group *peer = &mbedtls_pk_ec(crt->pk)->grp;
+	ck_assert_ptr_nonnull(peer->T);
+	ck_assert_ptr_ne(peer->T, own->T); /* a copy: each is freed with its group */
+	ck_assert_uint_eq(peer->T_size, own->T_size);
+	for (size_t i = 0; i < own->T_size; i++)
+		ck_assert_int_eq(mbedtls_ecp_point_cmp(&peer->T[i], &own->T[i]), 0);
+	free_crt(crt);
+
+	/* Another curve we offer: typed ECDSA, but our P-256 table is no use. */
+	crt = parse_crt("client-p384.crt");
+	ck_assert(tls_ready_peer_key(scfg, crt));
+	ck_assert_int_eq(mbedtls_pk_get_type(&crt->pk), MBEDTLS_PK_ECDSA);
+	ck_assert_ptr_null(mbedtls_pk_ec(crt->pk)->grp.T);
+	free_crt(crt);
+
+	crt = parse_crt("client-p521.crt");
+	ck_assert(!tls_ready_peer_key(scfg, crt));
+	free_crt(crt);
+
+	crt = parse_crt("server-rsa.crt");
+	ck_assert(tls_ready_peer_key(scfg, crt));
+	ck_assert_int_eq(mbedtls_pk_get_type(&crt->pk), MBEDTLS_PK_RSA);
+	free_crt(crt);
+	tls_config_free(scfg);
+}
+END_TEST
+
+/* Clients on P-384 get in (no table to lend); on P-521, which we do not offer,
+ * they do not. */
+START_TEST(test_peer_curves)
+{
+	struct tls_config *scfg = server_cfg();
+	struct tls_config *ccfg = client_cfg("client-p384");
+	struct pump p;
+	connect_pair(&p, ccfg, scfg);
+	pump_run(&p);
+	ck_assert_int_eq(p.s[0].phase, DONE);
+	ck_assert_int_eq(p.s[1].phase, DONE);
+	ck_assert_str_eq(tls_conn_peer_cn(p.s[1].conn), "erin");
+	pump_free(&p);
+	tls_config_free(ccfg);
+	tls_config_free(scfg);
+
+	expect_server_refuses("client-p521", "crl.pem",
+			      "certificate uses a weak or unsupported algorithm or key");
+}
+END_TEST
+
+/*
+ * A client builds its key's table while it waits for the server's first
+ * flight, not at start-up and not on the way to its signature; a client
+ * offering a session to resume does not (it will not sign).
+ */
+START_TEST(test_client_table_in_first_wait)
+{
+	struct tls_config *scfg = server_cfg();
+	struct tls_config *ccfg = client_cfg("client");
+	mbedtls_ecp_group *own = &mbedtls_pk_ec(ccfg->key)->grp;
+	ck_assert_ptr_null(own->T);
+	struct pump p;
+	connect_pair(&p, ccfg, scfg);
+	ck_assert_int_eq(tls_conn_handshake(p.s[0].conn), TLS_WANT_READ); /* hello sent */
+	ck_assert_ptr_nonnull(own->T);
+	pump_run(&p);
+	ck_assert_int_eq(p.s[0].phase, DONE);
+	ck_assert_int_eq(p.s[1].phase, DONE);
+	ck_assert_int_eq(tls_config_save_session(ccfg, p.s[0].conn), 0);
+	pump_free(&p);
+
+	drop_table(own);
+	connect_pair(&p, ccfg, scfg);
+	pump_run(&p);
+	ck_assert_int_eq(p.s[0].phase, DONE);
+	ck_assert(tls_conn_resumed(p.s[0].conn));
+	ck_assert_ptr_null(own->T);
+	pump_free(&p);
+	tls_config_free(ccfg);
 	tls_config_free(scfg);
 }
 END_TEST
@@ -1063,6 +1186,9 @@ static Suite *tls_suite(void)
 	tcase_add_test(tc, test_resumption_after_revocation);
 	tcase_add_test(tc, test_rsa_and_preference);
 	tcase_add_test(tc, test_ec_tables_kept);
+	tcase_add_test(tc, test_peer_key_ready);
+	tcase_add_test(tc, test_peer_curves);
+	tcase_add_test(tc, test_client_table_in_first_wait);
 	tcase_add_test(tc, test_other_ca);
 	tcase_add_test(tc, test_expired_client);
 	tcase_add_test(tc, test_revoked_client);
