@@ -58,6 +58,7 @@
 #include <mbedtls/entropy.h>
 #include <mbedtls/error.h>
 #include <mbedtls/net_sockets.h>
+#include <mbedtls/platform.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/ssl_ticket.h>
 #include <mbedtls/x509_crl.h>
@@ -127,17 +128,6 @@ static void tls_err(const char *what, int ret)
 	fprintf(stderr, "bench-tls: %s: -0x%04x %s\n", what, (unsigned)-ret, buf);
 }
 
-/* As common/tls.c: the CRL's signature is checked once when it is loaded,
- * not by mbedTLS on every handshake; each handshake only looks the
- * peer's serial up in it. */
-static int revoked_cb(void *arg, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
-{
-	(void)depth;
-	if (mbedtls_x509_crt_is_revoked(crt, arg))
-		*flags |= MBEDTLS_X509_BADCERT_REVOKED;
-	return 0;
-}
-
 /* An ECDSA-typed copy of an EC key, which keeps its base-point table between
  * signatures, as common/tls.c keep_ec_tables() gives tlsvpn: the ceiling
  * gets every trick tlsvpn uses. */
@@ -156,6 +146,61 @@ static int keep_ec_tables(mbedtls_pk_context *pk)
 	}
 	mbedtls_pk_free(pk);
 	*pk = ecdsa;
+	return 0;
+}
+
+/* As common/tls.c copy_base_table: dst gets a copy of src's table of
+ * base-point multiples (the curve's, whoever's key), best effort. */
+static void copy_base_table(mbedtls_ecp_group *dst, const mbedtls_ecp_group *src)
+{
+	if (dst->id != src->id || dst->T != NULL || src->T == NULL || src->T_size == 0)
+		return;
+	mbedtls_ecp_point *t = mbedtls_calloc(src->T_size, sizeof(*t));
+	if (t == NULL)
+		return;
+	size_t i = 0;
+	for (; i < src->T_size; i++) {
+		mbedtls_ecp_point_init(&t[i]);
+		if (mbedtls_ecp_copy(&t[i], &src->T[i]) != 0)
+			break;
+	}
+	if (i < src->T_size) {
+		for (size_t j = 0; j <= i; j++)
+			mbedtls_ecp_point_free(&t[j]);
+		mbedtls_free(t);
+		return;
+	}
+	dst->T = t;
+	dst->T_size = src->T_size;
+}
+
+/* As common/tls.c tls_ready_peer_key: the peer's EC key typed ECDSA, with our
+ * key's table, before its one signature check; the curve check mbedTLS then
+ * skips is made here. */
+static bool ready_peer_key(mbedtls_pk_context *own, mbedtls_x509_crt *crt)
+{
+	if (mbedtls_pk_get_type(&crt->pk) != MBEDTLS_PK_ECKEY)
+		return true;
+	bool offered = false;
+	for (size_t i = 0; groups[i] != MBEDTLS_ECP_DP_NONE; i++)
+		offered |= groups[i] == mbedtls_pk_ec(crt->pk)->grp.id;
+	if (!offered)
+		return false;
+	if (keep_ec_tables(&crt->pk) == 0 && mbedtls_pk_get_type(own) == MBEDTLS_PK_ECDSA)
+		copy_base_table(&mbedtls_pk_ec(crt->pk)->grp, &mbedtls_pk_ec(*own)->grp);
+	return true;
+}
+
+/* As common/tls.c verify_cb: the CRL's signature is checked once when it is
+ * loaded, not by mbedTLS on every handshake; each handshake only looks the
+ * peer's serial up in it. */
+static int verify_cb(void *arg, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
+{
+	struct peer *p = arg;
+	if (p->has_crl && mbedtls_x509_crt_is_revoked(crt, &p->crl))
+		*flags |= MBEDTLS_X509_BADCERT_REVOKED;
+	if (depth == 0 && !ready_peer_key(&p->key, crt))
+		*flags |= MBEDTLS_X509_BADCERT_BAD_KEY;
 	return 0;
 }
 
@@ -207,8 +252,7 @@ static int peer_init(struct peer *p, int endpoint, const char *ca, const char *c
 	mbedtls_ssl_conf_authmode(&p->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
 	mbedtls_ssl_conf_rng(&p->conf, mbedtls_ctr_drbg_random, &drbg);
 	mbedtls_ssl_conf_ca_chain(&p->conf, &p->ca, NULL);
-	if (p->has_crl)
-		mbedtls_ssl_conf_verify(&p->conf, revoked_cb, &p->crl);
+	mbedtls_ssl_conf_verify(&p->conf, verify_cb, p);
 	if ((ret = mbedtls_ssl_conf_own_cert(&p->conf, &p->cert, &p->key)) != 0) {
 		tls_err("conf_own_cert", ret);
 		return -1;
