@@ -65,4 +65,7 @@ struct tls_conn {
  */
 bool tls_ready_peer_key(const struct tls_config *cfg, mbedtls_x509_crt *crt);
 
+/* Frees a group's table of base-point multiples, as if never built. */
+void tls_drop_base_table(mbedtls_ecp_group *grp);
+
 #endif

@@ -322,6 +322,17 @@ static void copy_base_table(mbedtls_ecp_group *dst, const mbedtls_ecp_group *src
 	dst->T_size = src->T_size;
 }
 
+void tls_drop_base_table(mbedtls_ecp_group *grp)
+{
+	if (grp->T_size == 0) /* none, or (in later mbedTLS) a static one */
+		return;
+	for (size_t i = 0; i < grp->T_size; i++)
+		mbedtls_ecp_point_free(&grp->T[i]);
+	mbedtls_free(grp->T);
+	grp->T = NULL;
+	grp->T_size = 0;
+}
+
 static bool curve_offered(mbedtls_ecp_group_id id)
 {
 	for (size_t i = 0; groups[i] != MBEDTLS_ECP_DP_NONE; i++)
@@ -960,6 +971,12 @@ int tls_conn_handshake(struct tls_conn *conn)
 	}
 	const mbedtls_x509_crt *peer = mbedtls_ssl_get_peer_cert(&conn->ssl);
 	conn->have_cn = peer != NULL && extract_cn(peer, conn->peer_cn, sizeof(conn->peer_cn));
+	/* The peer key's table served its one check; a session keeps the peer's
+	 * certificate for its lifetime, and 1,000 idle clients would keep 1.7 MB
+	 * of tables. mbedTLS hands the certificate out const, but owns it and
+	 * never reads the table again. */
+	if (peer != NULL && mbedtls_pk_get_type(&peer->pk) == MBEDTLS_PK_ECDSA)
+		tls_drop_base_table(&mbedtls_pk_ec(peer->pk)->grp);
 	conn->established = true;
 	return 0;
 }
