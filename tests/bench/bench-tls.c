@@ -365,6 +365,18 @@ static void conn_close(struct conn *c)
 	c->st = C_FREE;
 }
 
+/* Closes and frees the n connections and their poll slots. */
+static void conns_free(unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		conn_close(&conns[i]);
+		if (conns[i].ssl_ready)
+			mbedtls_ssl_free(&conns[i].ssl);
+	}
+	free(conns);
+	free(pfds);
+}
+
 /* The first frame: a control message "hello" (PROTOCOL.md 4.2). */
 static void queue_hello(struct conn *c)
 {
@@ -560,13 +572,7 @@ static int run_handshakes(const struct opts *o)
 	double el = now(CLOCK_MONOTONIC) - t0;
 	printf("handshakes=%lu errors=%lu seconds=%.3f rate=%.1f suite=%s\n", done, errors, el,
 	       el > 0 ? (double)done / el : 0.0, suite[0] ? suite : "none");
-	for (unsigned i = 0; i < n; i++) {
-		conn_close(&conns[i]);
-		if (conns[i].ssl_ready)
-			mbedtls_ssl_free(&conns[i].ssl);
-	}
-	free(conns);
-	free(pfds);
+	conns_free(n);
 	peer_free(&p);
 	return 0;
 }
@@ -840,13 +846,7 @@ static int run_bare_server(const struct opts *o)
 	double wall = t1 - t0, cpu = cpu1 - cpu0;
 	printf("handshakes=%lu errors=%lu seconds=%.3f rate=%.1f server_ms=%.3f\n", done, errors,
 	       wall, wall > 0 ? (double)done / wall : 0.0, done ? cpu * 1000 / (double)done : 0.0);
-	for (unsigned i = 0; i < n; i++) {
-		conn_close(&conns[i]);
-		if (conns[i].ssl_ready)
-			mbedtls_ssl_free(&conns[i].ssl);
-	}
-	free(conns);
-	free(pfds);
+	conns_free(n);
 	peer_free(&srv);
 	close(lfd);
 	return 0;
