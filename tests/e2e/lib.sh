@@ -504,6 +504,17 @@ e2e_cleanup() {
 	for _e in $E2E_PIDS; do
 		stop_pid "${_e%%:*}" TERM 3
 	done
+	# Whatever still runs in this run's namespaces was started by this run
+	# too, tracked or not (a client that outlived its wrapper, say): stop it
+	# by PID, or it would keep its namespace alive after `ip netns del`.
+	_strays=""
+	for _ns in $E2E_NAMESPACES; do
+		for _p in $(ip netns pids "$_ns" 2>/dev/null); do
+			_strays="$_strays $_p"
+			stop_pid "$_p" TERM 3
+		done
+	done
+	[ -n "$_strays" ] && log "stopped processes it did not track:$_strays"
 	# The mount namespace of `ip netns exec` is the process's; nothing to
 	# unmount. Namespaces go last: they take their links, TUNs and tables.
 	for _ns in $E2E_NAMESPACES; do
@@ -513,6 +524,9 @@ e2e_cleanup() {
 	_left=""
 	for _e in $E2E_PIDS; do
 		alive "${_e%%:*}" && _left="$_left process ${_e#*:} (${_e%%:*});"
+	done
+	for _p in $_strays; do
+		alive "$_p" && _left="$_left untracked process $_p;"
 	done
 	for _ns in $(ip netns list 2>/dev/null | awk '{ print $1 }'); do
 		case $_ns in "$E2E_PREFIX"-*) _left="$_left namespace $_ns;" ;; esac

@@ -21,7 +21,8 @@ E2E_SCENARIOS = \
 	tests/e2e/fd-exhaustion.sh \
 	tests/e2e/routed.sh \
 	tests/e2e/offload.sh \
-	tests/e2e/udp-runs.sh
+	tests/e2e/udp-runs.sh \
+	tests/e2e/cleanup.sh
 
 TESTS += $(E2E_SCENARIOS)
 EXTRA_DIST += $(E2E_SCENARIOS) tests/e2e/lib.sh tests/e2e/probe.py \
