@@ -313,9 +313,8 @@ static void copy_base_table(mbedtls_ecp_group *dst, const mbedtls_ecp_group *src
 			break;
 	}
 	if (i < src->T_size) {
-		for (size_t j = 0; j <= i; j++)
-			mbedtls_ecp_point_free(&t[j]);
-		mbedtls_free(t);
+		mbedtls_ecp_group partial = {.T = t, .T_size = i + 1};
+		tls_drop_base_table(&partial);
 		return;
 	}
 	dst->T = t;
