@@ -9,7 +9,6 @@
 #include <stdint.h>
 
 #include <mbedtls/ctr_drbg.h>
-#include <mbedtls/entropy.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/ssl_ticket.h>
 #include <mbedtls/x509_crl.h>
@@ -23,7 +22,6 @@
 struct tls_config {
 	enum tls_role role;
 	mbedtls_ssl_config conf;
-	mbedtls_entropy_context entropy;
 	mbedtls_ctr_drbg_context drbg;
 	mbedtls_x509_crt ca;
 	mbedtls_x509_crt cert;
