@@ -492,6 +492,25 @@ START_TEST(test_ec_tables_kept)
 }
 END_TEST
 
+/*
+ * Each config seeds its DRBG from the kernel: two configs made from the same
+ * files must not draw the same bytes (a source that failed to fill its
+ * buffer, or a fixed seed, would give both the same stream).
+ */
+START_TEST(test_drbg_seeded_apart)
+{
+	struct tls_config *a = client_cfg("client");
+	struct tls_config *b = client_cfg("client");
+	unsigned char ra[32], rb[32], zero[32] = {0};
+	ck_assert_int_eq(mbedtls_ctr_drbg_random(&a->drbg, ra, sizeof(ra)), 0);
+	ck_assert_int_eq(mbedtls_ctr_drbg_random(&b->drbg, rb, sizeof(rb)), 0);
+	ck_assert_int_ne(memcmp(ra, rb, sizeof(ra)), 0);
+	ck_assert_int_ne(memcmp(ra, zero, sizeof(ra)), 0);
+	tls_config_free(a);
+	tls_config_free(b);
+}
+END_TEST
+
 static mbedtls_x509_crt *parse_crt(const char *name)
 {
 	mbedtls_x509_crt *crt = malloc(sizeof(*crt));
@@ -1183,6 +1202,7 @@ static Suite *tls_suite(void)
 	tcase_add_test(tc, test_resumption_after_revocation);
 	tcase_add_test(tc, test_rsa_and_preference);
 	tcase_add_test(tc, test_ec_tables_kept);
+	tcase_add_test(tc, test_drbg_seeded_apart);
 	tcase_add_test(tc, test_peer_key_ready);
 	tcase_add_test(tc, test_peer_curves);
 	tcase_add_test(tc, test_client_table_in_first_wait);
