@@ -27,6 +27,7 @@ METRICS = [
     ("rtt_p99", "ping RTT p99", "ms", False),
     ("cpu_s_per_gb", "CPU per GB (VPN procs)", "s/GB", False),
     ("ttfp_ms", "start to first packet", "ms", False),
+    ("ttfp_steal_ms", "  host steal per start", "ms", False),
     ("reconnect_ms", "reconnect (resumption)", "ms", False),
     ("reconnect_wait_ms", "  of which backoff wait", "ms", False),
     ("reconnect_net_ms", "  reconnect minus wait", "ms", False),
@@ -243,6 +244,8 @@ def main():
     print("load average before/after: %s / %s; CPU idle just before: %s%%; took %s s" %
           (meta.get("load_before", "?"), meta.get("load_after", "?"),
            meta.get("idle_before_pct", "?"), meta.get("duration_s", "?")))
+    print("vCPU time taken by the hypervisor (steal) during the run: %s%%" %
+          meta.get("steal_pct", "?"))
     for p in PATHS:
         s, mtu = meta.get(p + ".suite"), meta.get(p + ".mtu")
         extra = ""
