@@ -563,20 +563,15 @@ static int load_pki(struct tls_config *cfg, const struct tls_options *opt, char 
  * The DRBG's entropy source: the kernel's random pool. Not mbedtls_entropy:
  * Debian's build includes HAVEGE, whose set-up alone reads the CPU clock for
  * about 0.3 ms in every tls_config_new (on the way to a client's first
- * packet), for a source no stronger than the kernel's.
+ * packet), for a source no stronger than the kernel's. The DRBG asks for at
+ * most MBEDTLS_CTR_DRBG_ENTROPY_LEN (48) bytes at a time, and getrandom
+ * returns requests of up to 256 bytes whole.
  */
 static int kernel_entropy(void *ctx, unsigned char *out, size_t len)
 {
 	(void)ctx;
-	while (len > 0) {
-		ssize_t n = getrandom(out, len, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED;
-		out += n;
-		len -= (size_t)n;
-	}
+	if (len > 256 || getrandom(out, len, 0) != (ssize_t)len)
+		return MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED;
 	return 0;
 }
 
