@@ -97,6 +97,10 @@ def cell(s):
     return "%s [%s-%s]" % (fmt(s["median"]), fmt(s["min"]), fmt(s["max"]))
 
 
+# Figures about the machine, not the VPN: a ratio between paths means nothing.
+NO_RATIO = {"ttfp_steal_ms"}
+
+
 def ratio(a, b):
     if a is None or b is None or b == 0:
         return None
@@ -165,7 +169,7 @@ def table(fig):
         r = [label, unit] + [cell(fig[key].get(p)) for p in PATHS]
         for ours in OURS:
             for peer in ("openvpn", "ocserv"):
-                x = ratio(med(fig, key, ours), med(fig, key, peer))
+                x = None if key in NO_RATIO else ratio(med(fig, key, ours), med(fig, key, peer))
                 r.append("-" if x is None else "%.2f" % x)
         rows.append(r)
     widths = [max(len(str(x[i])) for x in rows + [hdr]) for i in range(len(hdr))]
@@ -275,7 +279,7 @@ def main():
             json.dump({"meta": meta, "figures": fig, "targets": tg,
                        "ratios": {m: {"%s/%s" % (o, p): ratio(med(fig, m, o), med(fig, m, p))
                                       for o in OURS for p in ("openvpn", "ocserv")}
-                                  for m in fig}}, f, indent=2)
+                                  for m in fig if m not in NO_RATIO}}, f, indent=2)
     if a.png:
         chart(fig, a.png, a.workdir)
     return 0
