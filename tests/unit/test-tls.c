@@ -390,6 +390,15 @@ static void connect_pair(struct pump *p, struct tls_config *ccfg, struct tls_con
 		ck_assert_int_eq(tls_conn_new(scfg, p->s[1].fd, &p->s[1].conn), 0);
 }
 
+/* Connects ccfg to scfg and runs the handshake; both sides must finish it. */
+static void handshake_pair(struct pump *p, struct tls_config *ccfg, struct tls_config *scfg)
+{
+	connect_pair(p, ccfg, scfg);
+	pump_run(p);
+	ck_assert_int_eq(p->s[0].phase, DONE);
+	ck_assert_int_eq(p->s[1].phase, DONE);
+}
+
 static void expect_reason(const struct side *s, const char *want)
 {
 	char why[320];
@@ -576,10 +585,7 @@ START_TEST(test_peer_curves)
 	struct tls_config *scfg = server_cfg();
 	struct tls_config *ccfg = client_cfg("client-p384");
 	struct pump p;
-	connect_pair(&p, ccfg, scfg);
-	pump_run(&p);
-	ck_assert_int_eq(p.s[0].phase, DONE);
-	ck_assert_int_eq(p.s[1].phase, DONE);
+	handshake_pair(&p, ccfg, scfg);
 	ck_assert_str_eq(tls_conn_peer_cn(p.s[1].conn), "erin");
 	pump_free(&p);
 	tls_config_free(ccfg);
@@ -628,10 +634,7 @@ START_TEST(test_bytes_avail)
 	struct tls_config *scfg = server_cfg();
 	struct tls_config *ccfg = client_cfg("client");
 	struct pump p;
-	connect_pair(&p, ccfg, scfg);
-	pump_run(&p);
-	ck_assert_int_eq(p.s[0].phase, DONE);
-	ck_assert_int_eq(p.s[1].phase, DONE);
+	handshake_pair(&p, ccfg, scfg);
 
 	/* One 10,000-byte record, read 100 bytes at a time: after the first
 	 * read the socket is empty but mbedTLS holds the rest. */
@@ -854,10 +857,7 @@ START_TEST(test_expired_crl)
 	ck_assert_int_eq((long long)next, 1643673600LL); /* 2022-02-01T00:00:00Z */
 	struct tls_config *ccfg = client_cfg("client");
 	struct pump p;
-	connect_pair(&p, ccfg, scfg);
-	pump_run(&p);
-	ck_assert_int_eq(p.s[0].phase, DONE);
-	ck_assert_int_eq(p.s[1].phase, DONE);
+	handshake_pair(&p, ccfg, scfg);
 	ck_assert_str_eq(tls_conn_peer_cn(p.s[1].conn), "alice");
 	pump_free(&p);
 	tls_config_free(ccfg);
