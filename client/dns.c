@@ -65,31 +65,53 @@ int dns_read(const char *path, char **out, char *err, size_t err_len)
 	return rc;
 }
 
+/*
+ * Overwrites, then cuts the file to length. Truncating to zero first (O_TRUNC)
+ * would make ext4 write the file out when it is closed (its auto_da_alloc
+ * guard for programs that rewrite files that way): 1-1.5 ms on average on
+ * the test machine, 15-27 ms at worst, on the way to the tunnel's first
+ * packet. When the old content is longer, newlines cover the rest of it until
+ * the cut, so a resolver reading meanwhile never sees old lines after new ones.
+ */
 int dns_write_in_place(const char *path, const char *text, char *err, size_t err_len)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		int rc = -errno;
 		snprintf(err, err_len, "%s: %s", path, strerror(errno));
 		return rc;
 	}
-	size_t len = strlen(text), done = 0;
+	size_t len = strlen(text), total = len;
+	struct stat sb;
+	if (fstat(fd, &sb) == 0 && sb.st_size > (off_t)len && sb.st_size <= DNS_FILE_MAX)
+		total = (size_t)sb.st_size;
+	char *buf = malloc(total > 0 ? total : 1);
+	if (buf == NULL) {
+		close(fd);
+		snprintf(err, err_len, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+	memcpy(buf, text, len);
+	memset(buf + len, '\n', total - len);
+	size_t done = 0;
 	int rc = 0;
-	while (done < len) {
-		ssize_t w = write(fd, text + done, len - done);
+	while (done < total) {
+		ssize_t w = write(fd, buf + done, total - done);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0) {
 			rc = -errno;
-			snprintf(err, err_len, "%s: %s", path, strerror(errno));
 			break;
 		}
 		done += (size_t)w;
 	}
-	if (close(fd) != 0 && rc == 0) {
+	free(buf);
+	if (rc == 0 && ftruncate(fd, (off_t)len) != 0)
 		rc = -errno;
-		snprintf(err, err_len, "%s: %s", path, strerror(errno));
-	}
+	if (close(fd) != 0 && rc == 0)
+		rc = -errno;
+	if (rc < 0)
+		snprintf(err, err_len, "%s: %s", path, strerror(-rc));
 	return rc;
 }
 

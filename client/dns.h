@@ -1,7 +1,7 @@
 /*
  * The resolver: the servers the VPN pushes become /etc/resolv.conf while the
- * tunnel is up. The file is rewritten IN PLACE (truncate and write, never a
- * rename over it): under `ip netns exec` /etc/resolv.conf is a bind mount of
+ * tunnel is up. The file is rewritten IN PLACE (overwrite and cut to length,
+ * never a rename over it): under `ip netns exec` /etc/resolv.conf is a bind mount of
  * /etc/netns/NAME/resolv.conf, and a rename would fail (EBUSY) or, on a host
  * without the bind mount, would replace the host's own file. The original
  * content is saved by the caller (undo.h) and written back the same way.
@@ -34,8 +34,8 @@ int dns_render(const struct ip_addr *servers, size_t n, const char *tun, char *o
  */
 int dns_read(const char *path, char **out, char *err, size_t err_len);
 
-/* Replaces the file's content in place (O_TRUNC, one write loop, no rename).
- * 0 or -errno with err naming the file. */
+/* Replaces the file's content in place (overwrite, then cut to length; no
+ * rename). 0 or -errno with err naming the file. */
 int dns_write_in_place(const char *path, const char *text, char *err, size_t err_len);
 
 /*

@@ -159,18 +159,29 @@ static bool gone(int rc)
 	return rc == -ESRCH || rc == -ENOENT || rc == -ENODEV || rc == -EADDRNOTAVAIL;
 }
 
+/* What a rewrite of text (dns_write_in_place) leaves when killed before its
+ * cut: text, then newlines. */
+static bool text_then_newlines(const char *cur, const char *text)
+{
+	size_t n = strlen(text);
+	return strncmp(cur, text, n) == 0 && strspn(cur + n, "\n") == strlen(cur + n);
+}
+
 static int revert_resolv(const struct undo_change *c, char *err, size_t err_len)
 {
 	char *cur = NULL;
 	int rc = dns_read(c->path, &cur, err, err_len);
 	if (rc != 0)
 		return rc;
-	/* A prefix of what we meant to write (even an empty file) is ours too:
-	 * the rewrite is truncate-then-write, and a kill -9 between the two
-	 * must not leave the host without a resolver. */
-	if (strncmp(cur, c->written, strlen(cur)) == 0) {
+	/* Ours too, after a kill -9: our text before its cut, and a prefix of it
+	 * (even an empty file), which clients that truncated first could leave.
+	 * The original before its cut is a restore that did not finish. */
+	bool ours =
+	    strncmp(cur, c->written, strlen(cur)) == 0 || text_then_newlines(cur, c->written);
+	bool restored = strcmp(cur, c->original) == 0;
+	if (ours || (!restored && text_then_newlines(cur, c->original))) {
 		rc = dns_write_in_place(c->path, c->original, err, err_len);
-	} else if (strcmp(cur, c->original) != 0) {
+	} else if (!restored) {
 		char q[LOG_QUOTE_MAX(UNDO_PATH_MAX)];
 		log_warn("event=resolver_not_restored path=%s reason=\"changed by someone else "
 			 "since we wrote it\"",

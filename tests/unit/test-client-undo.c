@@ -166,12 +166,14 @@ START_TEST(resolver_changed_since_is_kept)
 }
 END_TEST
 
-/* kill -9 between truncating resolv.conf and writing it: the empty or
- * half-written file is ours and the original comes back. */
+/* kill -9 in the middle of rewriting resolv.conf: our text before its cut
+ * (newlines after it), the original before its cut, or what a client that
+ * truncated first left (empty or half-written). The original comes back. */
 START_TEST(resolver_cut_short_by_kill_is_restored)
 {
-	static const char *partial[] = {"", "nameserver 10.8"};
-	for (size_t i = 0; i < 2; i++) {
+	static const char *partial[] = {"nameserver 10.8.0.1\n\n\n", "nameserver 192.0.2.53\n\n",
+					"", "nameserver 10.8"};
+	for (size_t i = 0; i < 4; i++) {
 		char err[256];
 		struct netlink *nl = netlink_open(err, sizeof(err));
 		struct undo *u = undo_new(state_dir(), "tvgone0", err, sizeof(err));
