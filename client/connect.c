@@ -74,6 +74,14 @@ static void resolve(struct connector *c)
 	struct addrinfo *res = NULL;
 	struct cached fresh = {0};
 	char q[LOG_QUOTE_MAX(PROFILE_HOST_MAX)];
+	/* A literal address needs no resolver. getaddrinfo would still dump the
+	 * host's addresses (AI_ADDRCONFIG) and look for nscd: 0.16 ms here, on
+	 * the way to the first packet. */
+	if (addr_parse(r->host, &fresh.addrs[0])) {
+		fresh.n = 1;
+		c->cache[c->ri] = fresh;
+		return;
+	}
 	int rc = getaddrinfo(r->host, NULL, &hints, &res);
 	if (rc != 0) {
 		log_warn("event=resolve_failed remote=%s host=%s error=\"%s\"%s",

@@ -3,7 +3,9 @@
 # ping, an HTTP download checked by checksum, iperf3 5 s each way through the
 # tunnel; the internet host sees only 198.18.2.1; test.example resolves
 # through the pushed DNS server; after the client exits its routes,
-# addresses, firewall and resolver are exactly as before.
+# addresses, firewall and resolver are exactly as before. The profile names
+# the server by a host name (resolved from the namespace's /etc/hosts), not
+# by the literal address the other scenarios use.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 e2e_init basic server client certs curl iperf3 dnsmasq
 
@@ -15,12 +17,23 @@ e2e_profile alice
 e2e_server_config
 e2e_server_start
 C=$(client_ns c1)
+echo "$SRV_LAN4 vpn.e2e.test" >"/etc/netns/$C/hosts"
+$PY - "$E2E_DIR/alice.json" <<'PYEOF' || die "profile with a host name"
+import json, os, sys
+p = json.load(open(sys.argv[1]))
+p["remotes"] = [{"host": "vpn.e2e.test", "port": 443}]
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_TRUNC)
+with os.fdopen(fd, "w") as f:
+    json.dump(p, f)
+PYEOF
 
 net_state "$C" >"$E2E_DIR/before"
 e2e_client_start c1 "$E2E_DIR/alice.json"
 e2e_client_wait c1 10 || die "client gets a tunnel address and routes within 10 s"
 ADDR=$(client_addr4 c1)
 log "client tunnel address $ADDR"
+check "the remote vpn.e2e.test resolved to $SRV_LAN4" \
+	grep -q "event=tcp_connected remote=vpn.e2e.test addr=$SRV_LAN4 " "$E2E_DIR/client-c1.log"
 
 check "client address $ADDR is in the pool $POOL4" \
 	sh -c "case $ADDR in 10.8.0.*) exit 0;; *) exit 1;; esac"
