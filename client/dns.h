@@ -1,10 +1,11 @@
 /*
  * The resolver: the servers the VPN pushes become /etc/resolv.conf while the
- * tunnel is up. The file is rewritten IN PLACE (overwrite and cut to length,
- * never a rename over it): under `ip netns exec` /etc/resolv.conf is a bind mount of
- * /etc/netns/NAME/resolv.conf, and a rename would fail (EBUSY) or, on a host
- * without the bind mount, would replace the host's own file. The original
- * content is saved by the caller (undo.h) and written back the same way.
+ * tunnel is up. The file is rewritten IN PLACE (overwrite and cut to
+ * length, never a rename over it): under `ip netns exec` /etc/resolv.conf is
+ * a bind mount of /etc/netns/NAME/resolv.conf, and a rename would fail
+ * (EBUSY) or, on a host without the bind mount, would replace the host's own
+ * file. The original content is saved by the caller (undo.h) and written
+ * back the same way.
  * (A resolver managed by systemd-resolved is a later issue.)
  */
 #ifndef TLSVPN_CLIENT_DNS_H
