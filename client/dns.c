@@ -93,18 +93,7 @@ int dns_write_in_place(const char *path, const char *text, char *err, size_t err
 	}
 	memcpy(buf, text, len);
 	memset(buf + len, '\n', total - len);
-	size_t done = 0;
-	int rc = 0;
-	while (done < total) {
-		ssize_t w = write(fd, buf + done, total - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			rc = -errno;
-			break;
-		}
-		done += (size_t)w;
-	}
+	int rc = fileio_write_all(fd, buf, total);
 	free(buf);
 	if (rc == 0 && ftruncate(fd, (off_t)len) != 0)
 		rc = -errno;

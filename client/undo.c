@@ -64,14 +64,7 @@ static int save(struct undo *u, char *err, size_t err_len)
 		free(text);
 		return rc;
 	}
-	size_t len = strlen(text), done = 0;
-	while (done < len && rc == 0) {
-		ssize_t w = write(fd, text + done, len - done);
-		if (w < 0 && errno != EINTR)
-			rc = -errno;
-		else if (w > 0)
-			done += (size_t)w;
-	}
+	rc = fileio_write_all(fd, text, strlen(text));
 	free(text);
 	if (close(fd) != 0 && rc == 0)
 		rc = -errno;

@@ -46,3 +46,18 @@ int fileio_read_fd(int fd, size_t max, char **out, size_t *len)
 	*len = n;
 	return 0;
 }
+
+int fileio_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}

@@ -1,8 +1,8 @@
 /*
  * Reading a whole small file (config, leases, journal, resolv.conf) with a
- * size cap, so a huge or endless file (a FIFO, /dev/zero) cannot exhaust
- * memory. Not for secrets: the buffer grows by realloc, which leaves copies
- * behind; key files are read by tls.c, which wipes them.
+ * size cap, and writing a buffer whole, so a huge or endless file (a FIFO, /dev/zero) cannot
+ * exhaust memory. Not for secrets: the buffer grows by realloc, which leaves copies behind; key
+ * files are read by tls.c, which wipes them.
  */
 #ifndef TLSVPN_FILEIO_H
 #define TLSVPN_FILEIO_H
@@ -15,5 +15,9 @@
  * file holds more than max bytes, -ENOMEM, or -errno of a failed read.
  */
 int fileio_read_fd(int fd, size_t max, char **out, size_t *len);
+
+/* Writes all len bytes of buf to fd, going on after short writes and EINTR.
+ * 0 or -errno. */
+int fileio_write_all(int fd, const void *buf, size_t len);
 
 #endif

@@ -1,4 +1,5 @@
 /* sysctl through /proc/sys. See sysctl.h. */
+#include "fileio.h"
 #include "sysctl.h"
 
 #include <errno.h>
@@ -68,7 +69,7 @@ static int key_path(const char *key, char *path, size_t len)
 int sysctl_write(const char *key, const char *value)
 {
 	char path[sizeof(PROC_SYS) + SYSCTL_KEY_MAX];
-	size_t vlen, off = 0;
+	size_t vlen;
 	int fd, r;
 
 	r = key_path(key, path, sizeof(path));
@@ -86,17 +87,10 @@ int sysctl_write(const char *key, const char *value)
 	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -errno;
-	while (off < vlen) {
-		ssize_t w = write(fd, value + off, vlen - off);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			close(fd);
-			return r;
-		}
-		off += (size_t)w;
+	r = fileio_write_all(fd, value, vlen);
+	if (r < 0) {
+		close(fd);
+		return r;
 	}
 	if (close(fd) < 0)
 		return -errno;

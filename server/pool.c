@@ -389,20 +389,6 @@ static json_t *leases_to_json(const struct pool *pool)
 	return root;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static void fsync_dir_of(const char *path)
 {
 	char *copy = strdup(path);
@@ -441,9 +427,9 @@ int pool_save(struct pool *pool, char *err, size_t err_len)
 		rc = -errno;
 		goto out;
 	}
-	rc = write_all(fd, text, strlen(text));
+	rc = fileio_write_all(fd, text, strlen(text));
 	if (rc == 0)
-		rc = write_all(fd, "\n", 1);
+		rc = fileio_write_all(fd, "\n", 1);
 	if (rc == 0 && fsync(fd) < 0)
 		rc = -errno;
 	close(fd);

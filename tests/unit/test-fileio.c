@@ -1,4 +1,5 @@
-/* Unit tests for common/fileio.c: reading a whole file under a size cap. */
+/* Unit tests for common/fileio.c: reading a whole file under a size cap,
+ * writing a buffer whole. */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -72,12 +73,35 @@ START_TEST(read_error)
 }
 END_TEST
 
+START_TEST(write_all_and_error)
+{
+	char path[] = "/tmp/test-fileio-XXXXXX";
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	unlink(path);
+	static char buf[300000];
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (char)('a' + i % 26);
+	ck_assert_int_eq(fileio_write_all(fd, buf, sizeof(buf)), 0);
+	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+	char *text;
+	size_t len;
+	ck_assert_int_eq(fileio_read_fd(fd, sizeof(buf), &text, &len), 0);
+	ck_assert_uint_eq(len, sizeof(buf));
+	ck_assert(memcmp(text, buf, len) == 0);
+	free(text);
+	close(fd);
+	ck_assert_int_eq(fileio_write_all(-1, "x", 1), -EBADF);
+}
+END_TEST
+
 static Suite *fileio_suite(void)
 {
 	Suite *s = suite_create("fileio");
 	TCase *tc = tcase_create("fileio");
 	tcase_add_test(tc, sizes_around_the_cap);
 	tcase_add_test(tc, small_caps);
+	tcase_add_test(tc, write_all_and_error);
 	tcase_add_test(tc, read_error);
 	suite_add_tcase(s, tc);
 	return s;
