@@ -28,6 +28,7 @@ METRICS = [
     ("cpu_s_per_gb", "CPU per GB (VPN procs)", "s/GB", False),
     ("ttfp_ms", "start to first packet", "ms", False),
     ("ttfp_steal_ms", "  host steal per start", "ms", False),
+    ("ttfp_retimed", "  starts re-timed (steal)", "", False),
     ("reconnect_ms", "reconnect (resumption)", "ms", False),
     ("reconnect_wait_ms", "  of which backoff wait", "ms", False),
     ("reconnect_net_ms", "  reconnect minus wait", "ms", False),
@@ -80,6 +81,8 @@ def med(fig, metric, path):
 def fmt(x):
     if x is None:
         return "-"
+    if x == int(x):
+        return "%d" % x  # counts, and whole figures, need no decimals
     if abs(x) >= 1000:
         return "%.0f" % x
     if abs(x) >= 100:
@@ -98,7 +101,7 @@ def cell(s):
 
 
 # Figures about the machine, not the VPN: a ratio between paths means nothing.
-NO_RATIO = {"ttfp_steal_ms"}
+NO_RATIO = {"ttfp_steal_ms", "ttfp_retimed"}
 
 
 def ratio(a, b):
