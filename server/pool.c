@@ -389,36 +389,55 @@ static json_t *leases_to_json(const struct pool *pool)
 	return root;
 }
 
+/* The text of the lease file, with its final newline; NULL when out of memory. */
+static char *leases_text(const struct pool *pool)
+{
+	json_t *root = leases_to_json(pool);
+	char *text = root ? json_dumps(root, JSON_INDENT(2)) : NULL;
+	json_decref(root);
+	if (text == NULL)
+		return NULL;
+	size_t n = strlen(text);
+	char *lined = realloc(text, n + 2);
+	if (lined == NULL) {
+		free(text);
+		return NULL;
+	}
+	lined[n] = '\n';
+	lined[n + 1] = '\0';
+	return lined;
+}
+
+char *pool_serialize(struct pool *pool, char *err, size_t err_len)
+{
+	char *text = leases_text(pool);
+	if (text == NULL) {
+		errbuf_set(err, err_len, "%s: out of memory", source_name(pool));
+		return NULL;
+	}
+	pool->dirty = false;
+	return text;
+}
+
+/* The rename is only durable once the directory is synced too. Best effort:
+ * the new file is already in place, and the next save syncs again. */
 static void fsync_dir_of(const char *path)
 {
-	char *copy = strdup(path);
-	if (copy == NULL)
+	char dir[4096];
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
 		return;
-	int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0) {
 		fsync(fd);
 		close(fd);
 	}
-	free(copy);
 }
 
-int pool_save(struct pool *pool, char *err, size_t err_len)
+int pool_write_leases(const char *path, const char *text, size_t len, char *err, size_t err_len)
 {
-	if (pool->path == NULL) {
-		pool->dirty = false;
-		return 0;
-	}
-	json_t *root = leases_to_json(pool);
-	char *text = root ? json_dumps(root, JSON_INDENT(2)) : NULL;
-	json_decref(root);
-	if (text == NULL) {
-		errbuf_set(err, err_len, "%s: out of memory", pool->path);
-		return -ENOMEM;
-	}
-
 	char tmp[4096];
 	int rc = 0;
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", pool->path) >= (int)sizeof(tmp)) {
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
 		rc = -ENAMETOOLONG;
 		goto out;
 	}
@@ -427,23 +446,39 @@ int pool_save(struct pool *pool, char *err, size_t err_len)
 		rc = -errno;
 		goto out;
 	}
-	rc = fileio_write_all(fd, text, strlen(text));
-	if (rc == 0)
-		rc = fileio_write_all(fd, "\n", 1);
+	rc = fileio_write_all(fd, text, len);
 	if (rc == 0 && fsync(fd) < 0)
 		rc = -errno;
 	close(fd);
-	if (rc == 0 && rename(tmp, pool->path) < 0)
+	if (rc == 0 && rename(tmp, path) < 0)
 		rc = -errno;
-	if (rc < 0) {
+	if (rc < 0)
 		unlink(tmp);
-	} else {
-		fsync_dir_of(pool->path);
-		pool->dirty = false;
-	}
+	else
+		fsync_dir_of(path);
 out:
-	if (rc < 0 && err != NULL)
-		snprintf(err, err_len, "%s: cannot write leases: %s", pool->path, strerror(-rc));
+	if (rc < 0) {
+		char why[128]; /* strerror_r: this also runs on the lease writer's thread */
+		errbuf_set(err, err_len, "%s: cannot write leases: %s", path,
+			   strerror_r(-rc, why, sizeof(why)));
+	}
+	return rc;
+}
+
+int pool_save(struct pool *pool, char *err, size_t err_len)
+{
+	if (pool->path == NULL) {
+		pool->dirty = false;
+		return 0;
+	}
+	char *text = leases_text(pool);
+	if (text == NULL) {
+		errbuf_set(err, err_len, "%s: out of memory", pool->path);
+		return -ENOMEM;
+	}
+	int rc = pool_write_leases(pool->path, text, strlen(text), err, err_len);
+	if (rc == 0)
+		pool->dirty = false; /* a failed save leaves it set: the next lease retries */
 	free(text);
 	return rc;
 }

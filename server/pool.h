@@ -66,12 +66,31 @@ int pool_lease(struct pool *pool, const char *cn, struct ip_addr *v4, struct ip_
 /* Marks cn's session ended; the lease is kept. Unknown cn: no-op. */
 void pool_release(struct pool *pool, const char *cn);
 
-/* True when a lease was created or reused since the last pool_save: the
- * file no longer says who has which address. (A returning client's
- * last-seen time alone does not count; it is written with the next save.) */
+/* True when a lease was created or reused since the last pool_save or
+ * pool_serialize: the file no longer says who has which address. (A
+ * returning client's last-seen time alone does not count; it is written with
+ * the next save.) */
 bool pool_dirty(const struct pool *pool);
 
-/* Writes the leases file atomically (temporary file, fsync, rename). */
+/*
+ * Saving is two steps, so that the slow one can leave the event loop:
+ * pool_serialize (fast, needs the pool) and pool_write_leases (fsyncs, needs
+ * no pool, safe on any thread). pool_save does both at once.
+ */
+
+/* The lease file's text, NUL-terminated, ending in a newline; the caller
+ * frees it. Clears the dirty flag: whoever writes the text must report a
+ * failed write. NULL with err set when out of memory (the flag stays). */
+char *pool_serialize(struct pool *pool, char *err, size_t err_len);
+
+/* Replaces the file at path with len bytes of text, atomically: writes
+ * path.tmp (mode 0600), fsyncs it, renames it over path, fsyncs the
+ * directory. 0, or -errno with err naming path. */
+int pool_write_leases(const char *path, const char *text, size_t len, char *err, size_t err_len);
+
+/* pool_serialize and pool_write_leases to the pool's leases path, on the
+ * calling thread (without a path it only clears the dirty flag). A failed
+ * save leaves the pool dirty, so the next lease saves again. */
 int pool_save(struct pool *pool, char *err, size_t err_len);
 
 /* The server's own tunnel addresses (offset 1). gateway6 is NULL without v6. */

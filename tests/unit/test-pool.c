@@ -429,6 +429,7 @@ START_TEST(save_to_unwritable_place_reports)
 	ck_assert_int_lt(pool_save(p, err, sizeof(err)), 0);
 	ck_assert_str_eq(err, "/nonexistent-dir/leases.json: cannot write leases: No such file "
 			      "or directory");
+	ck_assert(pool_dirty(p)); /* so that the next lease saves again */
 	pool_free(p);
 }
 END_TEST
@@ -454,6 +455,83 @@ START_TEST(dirty_only_when_leases_change)
 }
 END_TEST
 
+/* The whole file as a NUL-terminated string (the caller frees it); NULL if absent. */
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return NULL;
+	static char buf[1 << 16];
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
+START_TEST(serialize_matches_save_and_clears_dirty)
+{
+	struct ip_prefix v4 = prefix("10.8.0.0/24");
+	char err[256];
+	struct ip_addr a, again;
+	struct pool *p = pool_new(&v4, NULL, leases, err, sizeof(err));
+	ck_assert_int_eq(pool_lease(p, "bob", &a, NULL), 0);
+	ck_assert_int_eq(pool_lease(p, "alice", &a, NULL), 0);
+	ck_assert(pool_dirty(p));
+	char *text = pool_serialize(p, err, sizeof(err));
+	ck_assert_ptr_nonnull(text);
+	ck_assert(!pool_dirty(p));
+	ck_assert_msg(strstr(text, "\"alice\"") != NULL && text[strlen(text) - 1] == '\n', "%s",
+		      text);
+
+	/* pool_save writes exactly what pool_serialize returns. */
+	ck_assert_int_eq(pool_save(p, err, sizeof(err)), 0);
+	char *saved = slurp(leases);
+	ck_assert_ptr_nonnull(saved);
+	ck_assert_str_eq(saved, text);
+	free(saved);
+	unlink(leases);
+
+	/* And pool_write_leases alone makes a file the next start loads. */
+	ck_assert_int_eq(pool_write_leases(leases, text, strlen(text), err, sizeof(err)), 0);
+	free(text);
+	pool_free(p);
+	p = pool_new(&v4, NULL, leases, err, sizeof(err));
+	ck_assert_int_eq(pool_load(p, err, sizeof(err)), 0);
+	ck_assert_int_eq(pool_lease(p, "alice", &again, NULL), 0);
+	ck_assert(addr_equal(&a, &again));
+	pool_free(p);
+}
+END_TEST
+
+START_TEST(write_leases_refusals_name_the_path)
+{
+	char err[256], path[256], tmp[264];
+	struct stat st;
+	/* Root ignores permission bits: use places no one can create a file in. */
+	snprintf(path, sizeof(path), "%s/missing/leases.json", tmpdir);
+	ck_assert_int_eq(pool_write_leases(path, "{}\n", 3, err, sizeof(err)), -ENOENT);
+	ck_assert_msg(strncmp(err, path, strlen(path)) == 0, "%s", err);
+
+	snprintf(path, sizeof(path), "%s/leases.json/leases.json", tmpdir);
+	write_file(leases, "a regular file"); /* the parent of path */
+	ck_assert_int_eq(pool_write_leases(path, "{}\n", 3, err, sizeof(err)), -ENOTDIR);
+	ck_assert_str_eq(err + strlen(path), ": cannot write leases: Not a directory");
+	ck_assert_msg(strncmp(err, path, strlen(path)) == 0, "%s", err);
+
+	/* A rename that fails leaves no temporary file behind. */
+	snprintf(path, sizeof(path), "%s/adir", tmpdir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	char inside[280];
+	snprintf(inside, sizeof(inside), "%s/x", path);
+	write_file(inside, "keeps adir non-empty");
+	ck_assert_int_lt(pool_write_leases(path, "{}\n", 3, err, sizeof(err)), 0);
+	ck_assert_int_eq(stat(tmp, &st), -1);
+	unlink(inside);
+	rmdir(path);
+}
+END_TEST
+
 static Suite *pool_suite(void)
 {
 	Suite *s = suite_create("pool");
@@ -471,6 +549,8 @@ static Suite *pool_suite(void)
 	tcase_add_test(tc, lease_file_stale_entries_dropped);
 	tcase_add_test(tc, save_to_unwritable_place_reports);
 	tcase_add_test(tc, dirty_only_when_leases_change);
+	tcase_add_test(tc, serialize_matches_save_and_clears_dirty);
+	tcase_add_test(tc, write_leases_refusals_name_the_path);
 	tcase_add_test(tc, buffer_hostile_refused);
 	tcase_add_test(tc, buffer_not_nul_terminated);
 	tcase_add_test(tc, buffer_cn_limits_and_duplicates);
