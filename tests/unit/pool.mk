@@ -12,3 +12,13 @@ tests_fuzz_fuzz_leases_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/server
 tests_fuzz_fuzz_leases_CFLAGS = $(AM_CFLAGS) $(TLSVPN_CFLAGS)
 tests_fuzz_fuzz_leases_LDADD = $(TLSVPN_LIBS)
 tests_fuzz_fuzz_leases_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
+
+# The lease file's background writer (server/lease-writer.c), writing real
+# files through pool_write_leases.
+check_PROGRAMS += tests/unit/test-lease-writer
+TESTS += tests/unit/test-lease-writer
+tests_unit_test_lease_writer_SOURCES = tests/unit/test-lease-writer.c \
+	server/lease-writer.c server/lease-writer.h server/pool.c
+tests_unit_test_lease_writer_CFLAGS = $(UNIT_CFLAGS) -pthread
+tests_unit_test_lease_writer_LDFLAGS = $(AM_LDFLAGS) -pthread
+tests_unit_test_lease_writer_LDADD = $(UNIT_LIBS)
