@@ -11,8 +11,11 @@ server_tlsvpn_server_SOURCES = \
 	server/tunio.c server/tunio.h \
 	server/privdrop.c server/privdrop.h \
 	server/pool.c server/pool.h \
+	server/lease-writer.c server/lease-writer.h \
 	server/nat.c server/nat.h
-server_tlsvpn_server_CFLAGS = $(AM_CFLAGS) $(TLSVPN_CFLAGS)
+# -pthread: the lease file is written on a thread of its own (lease-writer.c).
+server_tlsvpn_server_CFLAGS = $(AM_CFLAGS) $(TLSVPN_CFLAGS) -pthread
+server_tlsvpn_server_LDFLAGS = $(AM_LDFLAGS) -pthread
 server_tlsvpn_server_LDADD = $(TLSVPN_LIBS)
 
 dist_man_MANS += man/tlsvpn-server.8

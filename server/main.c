@@ -1,6 +1,7 @@
 /*
  * tlsvpn-server: command line, start-up in dependency order (config, TLS,
- * pool, TUN, NAT, listener, privilege drop), signals, and teardown.
+ * pool, TUN, NAT, listener, privilege drop, lease writer), signals, and
+ * teardown.
  * Everything per client lives in session.c; the packet relay in tunio.c.
  */
 #include <errno.h>
@@ -19,6 +20,7 @@
 
 #include "cfg.h"
 #include "channel.h"
+#include "lease-writer.h"
 #include "listener.h"
 #include "log.h"
 #include "nat.h"
@@ -43,6 +45,7 @@ struct server {
 	struct event_base *base;
 	struct tls_config *tls;
 	struct pool *pool;
+	struct lease_writer *leases_writer;
 	struct sessions *table;
 	struct tunio *tun;
 	struct listener *listener;
@@ -300,6 +303,22 @@ static int drop_privileges(struct server *srv, char *err, size_t len)
 	return 0;
 }
 
+/* After the privilege drop: a thread keeps the credentials, capabilities and
+ * no_new_privs it was created with (capset and prctl act per thread), so only
+ * now does the writer run as the same user as the loop. Without one, the loop
+ * saves synchronously as before: slower, not wrong. */
+static void start_lease_writer(struct server *srv)
+{
+	char err[512], q[LOG_QUOTE_MAX(512)];
+	if (srv->cfg.leases == NULL)
+		return;
+	srv->leases_writer = lease_writer_new(srv->cfg.leases, err, sizeof err);
+	if (srv->leases_writer == NULL)
+		log_warn("event=leases_writer_failed error=%s action=\"saving on the event loop\"",
+			 log_quote(err, q, sizeof q));
+	srv->hub.leases_writer = srv->leases_writer;
+}
+
 static int add_signal(struct server *srv, int sig, event_callback_fn fn, struct event **ev)
 {
 	*ev = evsignal_new(srv->base, sig, fn, srv);
@@ -357,7 +376,11 @@ static int start(struct server *srv, char *err, size_t len)
 	rc = setup_events(srv, err, len);
 	if (rc < 0)
 		return rc;
-	return drop_privileges(srv, err, len);
+	rc = drop_privileges(srv, err, len);
+	if (rc < 0)
+		return rc;
+	start_lease_writer(srv);
+	return 0;
 }
 
 static void stop(struct server *srv)
@@ -370,6 +393,10 @@ static void stop(struct server *srv)
 		log_error("event=nat_remove_failed table=%s error=%s", srv->cfg.nat_table,
 			  log_quote(err, q, sizeof q));
 	}
+	/* The writer's last text is older than the pool: let it land (or fail)
+	 * first, so that it cannot overwrite the final save below (nor share
+	 * leases.json.tmp with it). */
+	lease_writer_stop(srv->leases_writer);
 	if (srv->pool != NULL && srv->cfg.leases != NULL &&
 	    pool_save(srv->pool, err, sizeof err) < 0) {
 		char q[LOG_QUOTE_MAX(512)];
@@ -397,6 +424,7 @@ static void stop(struct server *srv)
 		if (evs[i] != NULL)
 			event_free(evs[i]);
 	sessions_free(srv->table);
+	lease_writer_free(srv->leases_writer);
 	pool_free(srv->pool);
 	tls_config_free(srv->tls);
 	if (srv->base != NULL)

@@ -15,6 +15,7 @@
 #include "channel.h"
 #include "server-config.h"
 #include "frame.h"
+#include "lease-writer.h"
 #include "listener.h"
 #include "log.h"
 #include "pool.h"
@@ -223,14 +224,23 @@ static void fill_config(struct session *s, uint32_t version, struct control_conf
 	c->keepalive_timeout = cfg->keepalive_timeout;
 }
 
-/* Takes over the CN from an older session, enforces max_clients, leases
- * addresses and registers them. 0, or a bye reason (> 0) with why set. */
+/* Serialising is fast and needs the pool, so it happens here; the writer
+ * thread does the slow part (write, fsync, rename, fsync the directory) and
+ * logs its own failures. Without a writer the loop writes, as at exit. */
 static void save_leases(evutil_socket_t fd, short what, void *arg)
 {
 	struct session_hub *hub = arg;
 	char err[256], q[LOG_QUOTE_MAX(256)];
-	if (pool_save(hub->pool, err, sizeof err) < 0)
-		log_warn("event=leases_save_failed error=%s", log_quote(err, q, sizeof q));
+	if (hub->leases_writer == NULL) {
+		if (pool_save(hub->pool, err, sizeof err) < 0)
+			log_warn("event=leases_save_failed error=%s", log_quote(err, q, sizeof q));
+	} else {
+		char *text = pool_serialize(hub->pool, err, sizeof err);
+		if (text != NULL)
+			lease_writer_put(hub->leases_writer, text);
+		else
+			log_warn("event=leases_save_failed error=%s", log_quote(err, q, sizeof q));
+	}
 	/* A save builds and frees a tree as large as the lease table: give the
 	 * freed heap back, or bursts of connects ratchet up idle memory. */
 	malloc_trim(0);
@@ -238,8 +248,9 @@ static void save_leases(evutil_socket_t fd, short what, void *arg)
 
 /* New leases are written within a second, not on every connect: a burst of
  * a thousand clients costs a few writes instead of a thousand rewrites of an
- * ever larger file. A crash inside that second loses only the newest
- * leases; those clients most likely get the same free address again. */
+ * ever larger file. A crash inside that second (or while the writer thread
+ * is still writing) loses only the newest leases; those clients most likely
+ * get the same free address again. */
 static void schedule_lease_save(struct session_hub *hub)
 {
 	if (hub->ev_save_leases == NULL)
@@ -254,6 +265,16 @@ static void schedule_lease_save(struct session_hub *hub)
 	}
 }
 
+/* A new lease is not on disk yet; nor, after a failed write, is the last
+ * one: like a dirty pool, that failure makes the next client save again. */
+static bool leases_unsaved(const struct session_hub *hub)
+{
+	return pool_dirty(hub->pool) ||
+	       (hub->leases_writer != NULL && lease_writer_failed(hub->leases_writer, NULL, 0));
+}
+
+/* Takes over the CN from an older session, enforces max_clients, leases
+ * addresses and registers them. 0, or a bye reason (> 0) with why set. */
 static int admit(struct session *s, char *why, size_t why_len)
 {
 	struct session_hub *hub = s->hub;
@@ -291,7 +312,7 @@ static int admit(struct session *s, char *why, size_t why_len)
 	}
 	s->counted_client = true;
 	hub->n_clients++;
-	if (pool_dirty(hub->pool))
+	if (leases_unsaved(hub))
 		schedule_lease_save(hub);
 	return 0;
 }
@@ -520,7 +541,8 @@ void session_free_all(struct session_hub *hub)
 	while (hub->head != NULL)
 		on_free(-1, 0, hub->head);
 	if (hub->ev_save_leases != NULL) {
-		event_free(hub->ev_save_leases); /* the caller saves the leases at exit */
+		/* the caller stops the writer, then saves the leases itself */
+		event_free(hub->ev_save_leases);
 		hub->ev_save_leases = NULL;
 	}
 }

@@ -24,6 +24,7 @@
 
 struct event_base;
 struct channel;
+struct lease_writer;
 struct listener;
 struct pool;
 struct server_config;
@@ -42,6 +43,9 @@ struct session_hub {
 	struct sessions *table;
 	struct tunio *tun;
 	struct listener *listener;
+	/* Writes the lease file off the loop. NULL without a leases file or
+	 * when its thread could not start: the loop then saves by itself. */
+	struct lease_writer *leases_writer;
 	struct session *head;	      /* every session not yet freed */
 	struct event *ev_save_leases; /* pending debounced lease save, lazily made */
 	size_t n_sessions;	      /* in head */

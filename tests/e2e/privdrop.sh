@@ -25,6 +25,19 @@ e2e_server_start
 uid=$(awk '/^Uid:/ { print $2, $3, $4, $5 }' "/proc/$SERVER_PID/status")
 check "server runs as nobody after start-up (uids: $uid)" \
 	test "$uid" = "$(id -u nobody) $(id -u nobody) $(id -u nobody) $(id -u nobody)"
+# The lease writer is a thread; capabilities and no_new_privs are per thread,
+# so it must start after the drop to end up exactly like the loop's thread.
+threads() {
+	for _s in /proc/"$SERVER_PID"/task/*/status; do
+		awk '/^Uid:/ { u = $2 " " $3 " " $4 " " $5 } /^CapPrm:/ { p = $2 }
+			/^CapEff:/ { e = $2 } /^NoNewPrivs:/ { n = $2 } END { print u, p, e, n }' "$_s"
+	done
+}
+two_threads() { test "$(threads | wc -l)" -eq 2; }
+check "the server runs its lease writer thread" wait_for 3 two_threads
+n=$(id -u nobody)
+check "every server thread: uid nobody, only CAP_NET_ADMIN, no_new_privs ($(threads | sort -u | tr '\n' ';'))" \
+	test "$(threads | sort -u)" = "$n $n $n $n 0000000000001000 0000000000001000 1"
 
 e2e_client_start c1 "$E2E_DIR/alice.json"
 e2e_client_wait c1 10 || die "alice gets a tunnel address and routes within 10 s"
@@ -48,10 +61,20 @@ check "SIGHUP as nobody: alice's tunnel stops within 3 s" wait_for 3 gone
 check "server logs alice revoked" wait_for 2 log_has "$E2E_DIR/server.log" "$ms" 'revoked'
 check "server still running after SIGHUP" alive "$SERVER_PID"
 
+# bob's first lease cannot be written (nobody owns state/ but may not write
+# it now); his next connect, with the same lease, must write it.
+chmod 555 "$E2E_DIR/state"
+ms=$(mark "$E2E_DIR/server.log")
 e2e_client_start c2 "$E2E_DIR/bob.json"
 check "bob connects after the reload" e2e_client_wait c2 10
 check "bob reaches the internet host" probe "$(client_ns c2)" ping $INET4 -c 2 -i 0.1
-check "bob's lease written by the unprivileged server" \
+check "a lease write into a read-only directory is logged as failed" \
+	wait_for 3 log_has "$E2E_DIR/server.log" "$ms" 'event=leases_save_failed.*Permission denied'
+chmod 755 "$E2E_DIR/state"
+e2e_client_stop c2 || fail "client c2 exits within 5 s of SIGTERM"
+e2e_client_start c2 "$E2E_DIR/bob.json"
+check "bob reconnects" e2e_client_wait c2 10
+check "bob's lease written by the unprivileged server after the failed write" \
 	wait_for 3 grep -q bob "$E2E_DIR/state/leases.json"
 
 e2e_server_stop || fail "server exits within 5 s of SIGTERM"
