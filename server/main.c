@@ -51,6 +51,7 @@ struct server {
 	struct listener *listener;
 	struct session_hub hub;
 	bool nat_active;
+	bool served; /* the event loop ran: leases may have changed since the load */
 	char tun_name[TUN_NAME_MAX + 1];
 	struct event *ev_term, *ev_int, *ev_hup, *ev_crl, *ev_deadline;
 };
@@ -397,7 +398,9 @@ static void stop(struct server *srv)
 	 * first, so that it cannot overwrite the final save below (nor share
 	 * leases.json.tmp with it). */
 	lease_writer_stop(srv->leases_writer);
-	if (srv->pool != NULL && srv->cfg.leases != NULL &&
+	/* --check and a failed start-up leave the file as they found it: they
+	 * served no one, and a save as root would take the file from the user. */
+	if (srv->served && srv->pool != NULL && srv->cfg.leases != NULL &&
 	    pool_save(srv->pool, err, sizeof err) < 0) {
 		char q[LOG_QUOTE_MAX(512)];
 		log_warn("event=leases_save_failed error=%s", log_quote(err, q, sizeof q));
@@ -518,6 +521,7 @@ int main(int argc, char **argv)
 		 tunio_offload(srv.tun) ? "on" : "off", srv.nat_active ? srv.cfg.nat_ifname : "off",
 		 srv.cfg.max_clients);
 	check_crl_expiry(&srv);
+	srv.served = true;
 	event_base_dispatch(srv.base);
 	stop(&srv);
 	log_info("event=stopped");

@@ -1,6 +1,7 @@
 #!/bin/sh
 # The server with "user": "nobody": it runs unprivileged after start-up, the
-# basic run works (NAT, download, DNS), leases are still written, revocation
+# basic run works (NAT, download, DNS), leases are still written (and --check
+# leaves them alone), revocation
 # on SIGHUP still works, and at exit it still removes its NAT table and TUN.
 # Deployment as a service would give it: the CRL readable, a state directory
 # for the leases owned by the user (systemd's StateDirectory=).
@@ -78,6 +79,13 @@ check "bob's lease written by the unprivileged server after the failed write" \
 	wait_for 3 grep -q bob "$E2E_DIR/state/leases.json"
 
 e2e_server_stop || fail "server exits within 5 s of SIGTERM"
+# --check, run as root as systemd's ExecStartPre does, reads the lease file
+# and must leave it alone: a rewrite would also hand it to root.
+before=$(stat -c '%i %U' "$E2E_DIR/state/leases.json")
+check "--check accepts the configuration" \
+	ip netns exec $E2E_NS_SERVER $SERVER_BIN -c "$E2E_DIR/server.json" --check
+check "--check leaves the lease file as it was ($before)" \
+	test "$(stat -c '%i %U' "$E2E_DIR/state/leases.json")" = "$before"
 check "unprivileged server removed its NAT table at exit" \
 	sh -c "! ip netns exec $E2E_NS_SERVER nft list tables | grep -q ."
 check "unprivileged server's TUN is gone" sh -c "! ip -n $E2E_NS_SERVER -o link show type tun | grep -q ."
