@@ -489,6 +489,12 @@ e2e_finish() {
 		fi
 	done
 	[ -n "$E2E_NAMESPACES" ] && log "checked: no TUN device or nftables table left in any namespace"
+	# A sanitizer's report (a leak found at exit, above all) does not always
+	# change what the programs do while the checks look: read their logs.
+	_san=$(grep -l -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$E2E_DIR"/*.log 2>/dev/null)
+	if [ -n "$_san" ]; then
+		fail "no sanitizer report in the programs' logs: see $(echo $_san)"
+	fi
 	if [ "$E2E_FAILS" -ne 0 ]; then
 		log "$E2E_FAILS check(s) failed"
 		exit 1
