@@ -1268,6 +1268,15 @@ static Suite *tls_suite(void)
 	return s;
 }
 
+/* The PKI dir goes on every way out but a crash. */
+static void remove_dir(const char *dir)
+{
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+}
+
 int main(void)
 {
 	const char *srcdir = getenv("top_srcdir");
@@ -1287,13 +1296,12 @@ int main(void)
 	int rc = system(cmd);
 	if (rc != 0) {
 		printf("Bail out! %s failed (status %d)\n", script, rc);
+		remove_dir(pki);
 		return 1;
 	}
 	SRunner *sr = srunner_create(tls_suite());
 	srunner_run_all(sr, CK_ENV);
 	srunner_free(sr);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", pki);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", pki);
+	remove_dir(pki);
 	return 0;
 }
