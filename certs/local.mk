@@ -13,6 +13,7 @@ CERTS_SOURCES = \
 	certs/profile.c certs/profile.h \
 	certs/msg.c certs/msg.h \
 	certs/pki.c certs/pki.h \
+	common/fileio.c common/fileio.h \
 	certs/cmd.h certs/cmd-init.c certs/cmd-issue.c certs/cmd-revoke.c certs/cmd-list.c
 noinst_LIBRARIES += certs/libcerts.a
 certs_libcerts_a_SOURCES = $(CERTS_SOURCES)

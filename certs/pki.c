@@ -11,6 +11,7 @@
 
 #include <mbedtls/platform_util.h>
 
+#include "fileio.h"
 #include "keys.h"
 #include "msg.h"
 #include "pki.h"
@@ -251,29 +252,12 @@ void pki_ca_free(struct pki_ca *ca)
 
 /* ---- writing ---- */
 
-static int write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Creates a new file with exactly mode (umask aside), writes it and syncs it. */
 static int write_new(int fd, const char *path, const void *data, size_t len, mode_t mode)
 {
 	int ret = 0;
 
-	if (fchmod(fd, mode) < 0 || (ret = write_all(fd, data, len)) < 0 || fsync(fd) < 0) {
+	if (fchmod(fd, mode) < 0 || (ret = fileio_write_all(fd, data, len)) < 0 || fsync(fd) < 0) {
 		ret = ret < 0 ? ret : -errno;
 		msg_err("%s: write failed: %s", path, strerror(-ret));
 	}
