@@ -264,14 +264,16 @@ static int write_new(int fd, const char *path, const void *data, size_t len, mod
 	return ret;
 }
 
-static void sync_dir(const char *dir)
+/* The renames of a commit are durable only once their directory is synced. The
+ * files are in place by then, so a failure cannot be undone: it is reported,
+ * and the command fails, so the admin knows a crash now could lose the change. */
+static int sync_dir_of(const char *path)
 {
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int ret = fileio_sync_parent_dir(path);
 
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
+	if (ret < 0)
+		msg_err("%s: in place, but syncing its directory failed: %s", path, strerror(-ret));
+	return ret;
 }
 
 struct staged {
@@ -345,11 +347,10 @@ int pki_txn_commit(struct pki_txn *txn)
 		s->done = true;
 	}
 	for (size_t i = 0; i < txn->n; i++) {
-		char *copy = strdup(txn->files[i].final);
+		int ret = sync_dir_of(txn->files[i].final);
 
-		if (copy != NULL)
-			sync_dir(dirname(copy));
-		free(copy);
+		if (ret < 0)
+			return ret;
 	}
 	return 0;
 }
@@ -488,8 +489,13 @@ int pki_init_write(struct pki_init *init, const char *name, const void *data, si
 
 int pki_init_commit(struct pki_init *init)
 {
-	char *copy;
+	/* The new directory's own entries first, then the rename into its parent. */
+	if (fsync(init->tmpfd) < 0 && errno != EINVAL) {
+		int ret = -errno;
 
+		msg_err("%s: cannot sync: %s; nothing changed", init->tmp, strerror(errno));
+		return ret;
+	}
 	/* rename(2) replaces an empty directory and refuses a non-empty one, so a
 	 * concurrent init cannot be overwritten. */
 	if (rename(init->tmp, init->dir) < 0) {
@@ -503,10 +509,7 @@ int pki_init_commit(struct pki_init *init)
 		return ret;
 	}
 	init->committed = true;
-	if ((copy = strdup(init->dir)) != NULL)
-		sync_dir(dirname(copy));
-	free(copy);
-	return 0;
+	return sync_dir_of(init->dir);
 }
 
 static void remove_tmp_tree(struct pki_init *init)

@@ -1,7 +1,10 @@
 #include "fileio.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 int fileio_read_fd(int fd, size_t max, char **out, size_t *len)
@@ -60,4 +63,20 @@ int fileio_write_all(int fd, const void *buf, size_t len)
 		len -= (size_t)w;
 	}
 	return 0;
+}
+
+int fileio_sync_parent_dir(const char *path)
+{
+	char *copy = strdup(path);
+	if (copy == NULL)
+		return -ENOMEM;
+	int rc = 0, fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		rc = -errno;
+	else if (fsync(fd) < 0 && errno != EINVAL)
+		rc = -errno;
+	if (fd >= 0)
+		close(fd);
+	free(copy);
+	return rc;
 }

@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <libgen.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -419,23 +418,9 @@ char *pool_serialize(struct pool *pool, char *err, size_t err_len)
 	return text;
 }
 
-/* The rename is only durable once the directory is synced too. Best effort:
- * the new file is already in place, and the next save syncs again. */
-static void fsync_dir_of(const char *path)
-{
-	char dir[4096];
-	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
-		return;
-	int fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-}
-
 int pool_write_leases(const char *path, const char *text, size_t len, char *err, size_t err_len)
 {
-	char tmp[4096];
+	char tmp[4096], why[128]; /* strerror_r: this also runs on the lease writer's thread */
 	int rc = 0;
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
 		rc = -ENAMETOOLONG;
@@ -452,16 +437,22 @@ int pool_write_leases(const char *path, const char *text, size_t len, char *err,
 	close(fd);
 	if (rc == 0 && rename(tmp, path) < 0)
 		rc = -errno;
-	if (rc < 0)
-		unlink(tmp);
-	else
-		fsync_dir_of(path);
-out:
 	if (rc < 0) {
-		char why[128]; /* strerror_r: this also runs on the lease writer's thread */
-		errbuf_set(err, err_len, "%s: cannot write leases: %s", path,
-			   strerror_r(-rc, why, sizeof(why)));
+		unlink(tmp);
+		goto out;
 	}
+	/* The rename is durable only once the directory is synced too. The new
+	 * file is in place either way; reporting the failure makes the next
+	 * lease save again (and the admin hears of a failing disk). */
+	rc = fileio_sync_parent_dir(path);
+	if (rc < 0)
+		errbuf_set(err, err_len,
+			   "%s: leases written, but syncing their directory failed: %s", path,
+			   strerror_r(-rc, why, sizeof(why)));
+	return rc;
+out:
+	errbuf_set(err, err_len, "%s: cannot write leases: %s", path,
+		   strerror_r(-rc, why, sizeof(why)));
 	return rc;
 }
 

@@ -1,8 +1,9 @@
 /* Unit tests for common/fileio.c: reading a whole file under a size cap,
- * writing a buffer whole. */
+ * writing a buffer whole, syncing a file's directory. */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -95,6 +96,19 @@ START_TEST(write_all_and_error)
 }
 END_TEST
 
+START_TEST(sync_parent_dir)
+{
+	char dir[] = "/tmp/test-fileio-XXXXXX", path[64];
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/file", dir);
+	ck_assert_int_eq(fileio_sync_parent_dir(path), 0);	      /* the file need not exist */
+	ck_assert_int_eq(fileio_sync_parent_dir("relative-name"), 0); /* "." */
+	snprintf(path, sizeof(path), "%s/missing/file", dir);
+	ck_assert_int_eq(fileio_sync_parent_dir(path), -ENOENT);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 static Suite *fileio_suite(void)
 {
 	Suite *s = suite_create("fileio");
@@ -103,6 +117,7 @@ static Suite *fileio_suite(void)
 	tcase_add_test(tc, small_caps);
 	tcase_add_test(tc, write_all_and_error);
 	tcase_add_test(tc, read_error);
+	tcase_add_test(tc, sync_parent_dir);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,10 +1,13 @@
 /* Unit tests for the server's address pool and lease file (server/pool.c). */
 #include <check.h>
 #include <errno.h>
+#include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../../server/pool.h"
@@ -532,6 +535,43 @@ START_TEST(write_leases_refusals_name_the_path)
 }
 END_TEST
 
+/* A directory that may be written but not read: the new file goes in, the
+ * directory cannot be opened to sync it. Root has its capabilities dropped for
+ * the mode to count, in a child, so the rest of the suite keeps them. */
+START_TEST(write_leases_reports_a_failed_directory_sync)
+{
+	char dir[96], path[128], want[256];
+	snprintf(dir, sizeof(dir), "%s/write-only", tmpdir);
+	ck_assert_int_eq(mkdir(dir, 0300), 0);
+	snprintf(path, sizeof(path), "%s/leases.json", dir);
+	snprintf(want, sizeof(want),
+		 "%s: leases written, but syncing their directory failed: Permission denied", path);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+		struct __user_cap_data_struct none[2] = {{0, 0, 0}, {0, 0, 0}};
+		char err[256] = "";
+		if (syscall(SYS_capset, &hdr, none) != 0)
+			_exit(2);
+		int rc = pool_write_leases(path, "{}\n", 3, err, sizeof(err));
+		if (rc != -EACCES || strcmp(err, want) != 0) {
+			fprintf(stderr, "rc %d, err \"%s\"\n", rc, err);
+			_exit(1);
+		}
+		_exit(0);
+	}
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %d", status);
+	struct stat st; /* the file is in place all the same */
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_size, 3);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 static Suite *pool_suite(void)
 {
 	Suite *s = suite_create("pool");
@@ -551,6 +591,7 @@ static Suite *pool_suite(void)
 	tcase_add_test(tc, dirty_only_when_leases_change);
 	tcase_add_test(tc, serialize_matches_save_and_clears_dirty);
 	tcase_add_test(tc, write_leases_refusals_name_the_path);
+	tcase_add_test(tc, write_leases_reports_a_failed_directory_sync);
 	tcase_add_test(tc, buffer_hostile_refused);
 	tcase_add_test(tc, buffer_not_nul_terminated);
 	tcase_add_test(tc, buffer_cn_limits_and_duplicates);
