@@ -22,7 +22,8 @@ check_PROGRAMS += tests/unit/test-client-profile tests/unit/test-client-backoff 
 	tests/unit/test-client-dns tests/unit/test-client-undo-state
 TESTS += tests/unit/test-client-profile tests/unit/test-client-backoff \
 	tests/unit/test-client-dns tests/unit/test-client-undo-state
-tests_unit_test_client_profile_SOURCES = tests/unit/test-client-profile.c client/profile.c
+tests_unit_test_client_profile_SOURCES = tests/unit/test-client-profile.c client/profile.c \
+	$(UNIT_SCRATCH)
 tests_unit_test_client_profile_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client
 tests_unit_test_client_profile_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_client_profile_LDADD = $(UNIT_LIBS)
@@ -30,7 +31,7 @@ tests_unit_test_client_backoff_SOURCES = tests/unit/test-client-backoff.c client
 tests_unit_test_client_backoff_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client
 tests_unit_test_client_backoff_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_client_backoff_LDADD = $(UNIT_LIBS)
-tests_unit_test_client_dns_SOURCES = tests/unit/test-client-dns.c client/dns.c
+tests_unit_test_client_dns_SOURCES = tests/unit/test-client-dns.c client/dns.c $(UNIT_SCRATCH)
 tests_unit_test_client_dns_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client
 tests_unit_test_client_dns_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_client_dns_LDADD = $(UNIT_LIBS)
@@ -45,7 +46,7 @@ tests_unit_test_client_undo_state_LDADD = $(UNIT_LIBS)
 check_PROGRAMS += tests/unit/test-client-undo
 TESTS += tests/unit/test-client-undo
 tests_unit_test_client_undo_SOURCES = tests/unit/test-client-undo.c client/undo.c \
-	client/undo-state.c client/dns.c client/leakguard.c
+	client/undo-state.c client/dns.c client/leakguard.c $(UNIT_SCRATCH)
 tests_unit_test_client_undo_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client
 tests_unit_test_client_undo_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_client_undo_LDADD = $(UNIT_LIBS) $(LIBNFTNL_LIBS)

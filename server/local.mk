@@ -23,7 +23,7 @@ dist_man_MANS += man/tlsvpn-server.8
 # The channel over a socketpair with real TLS (PKI from gen-test-pki.sh).
 check_PROGRAMS += tests/unit/test-channel
 TESTS += tests/unit/test-channel
-tests_unit_test_channel_SOURCES = tests/unit/test-channel.c
+tests_unit_test_channel_SOURCES = tests/unit/test-channel.c $(UNIT_SCRATCH)
 tests_unit_test_channel_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_channel_LDADD = $(UNIT_LIBS)
 

@@ -10,6 +10,6 @@ tests_unit_test_control_SOURCES = tests/unit/test-control.c
 tests_unit_test_control_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_control_LDADD = $(UNIT_LIBS)
 
-tests_unit_test_cfg_SOURCES = tests/unit/test-cfg.c
+tests_unit_test_cfg_SOURCES = tests/unit/test-cfg.c $(UNIT_SCRATCH)
 tests_unit_test_cfg_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_cfg_LDADD = $(UNIT_LIBS)

@@ -3,6 +3,8 @@
 # TAP driver records one result per test case.
 UNIT_CFLAGS = $(AM_CFLAGS) $(TLSVPN_CFLAGS) $(CHECK_CFLAGS)
 UNIT_LIBS = $(TLSVPN_LIBS) $(CHECK_LIBS)
+# The per-program scratch directory, for tests that write files.
+UNIT_SCRATCH = tests/unit/scratch.c tests/unit/scratch.h
 include tests/unit/wire.mk
 include tests/unit/control.mk
 include tests/unit/net.mk
@@ -11,6 +13,6 @@ include tests/unit/pool.mk
 
 check_PROGRAMS += tests/unit/test-fileio
 TESTS += tests/unit/test-fileio
-tests_unit_test_fileio_SOURCES = tests/unit/test-fileio.c
+tests_unit_test_fileio_SOURCES = tests/unit/test-fileio.c $(UNIT_SCRATCH)
 tests_unit_test_fileio_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_fileio_LDADD = $(UNIT_LIBS)

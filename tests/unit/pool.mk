@@ -1,7 +1,7 @@
 # The server's address pool (server/pool.c), tested alone.
 check_PROGRAMS += tests/unit/test-pool
 TESTS += tests/unit/test-pool
-tests_unit_test_pool_SOURCES = tests/unit/test-pool.c server/pool.c
+tests_unit_test_pool_SOURCES = tests/unit/test-pool.c server/pool.c $(UNIT_SCRATCH)
 tests_unit_test_pool_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_pool_LDADD = $(UNIT_LIBS)
 
@@ -18,7 +18,7 @@ tests_fuzz_fuzz_leases_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
 check_PROGRAMS += tests/unit/test-lease-writer
 TESTS += tests/unit/test-lease-writer
 tests_unit_test_lease_writer_SOURCES = tests/unit/test-lease-writer.c \
-	server/lease-writer.c server/lease-writer.h server/pool.c
+	server/lease-writer.c server/lease-writer.h server/pool.c $(UNIT_SCRATCH)
 tests_unit_test_lease_writer_CFLAGS = $(UNIT_CFLAGS) -pthread
 tests_unit_test_lease_writer_LDFLAGS = $(AM_LDFLAGS) -pthread
 tests_unit_test_lease_writer_LDADD = $(UNIT_LIBS)

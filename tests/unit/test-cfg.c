@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cfg.h"
+#include "scratch.h"
 
 static struct cfg c;
 static json_t *root;
@@ -74,25 +75,16 @@ START_TEST(load_buffer_size_cap)
 }
 END_TEST
 
-static char tmpdir[64];
+static char tmpdir[128];
 
 static void tmp_setup(void)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test-cfg.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void tmp_teardown(void)
-{
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	ck_assert_int_eq(system(cmd), 0);
-	teardown();
+	scratch_mkdtemp(tmpdir, sizeof(tmpdir), "cfg");
 }
 
 static const char *write_tmp(const char *name, const char *text, size_t len, mode_t mode)
 {
-	static char path[128];
+	static char path[192];
 	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
 	unlink(path); /* a read-only earlier version cannot be reopened (unless root) */
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -426,7 +418,7 @@ START_TEST(private_file)
 
 	char want[256];
 	snprintf(want, sizeof(want), "%s/none.pem: No such file or directory", tmpdir);
-	char missing[128];
+	char missing[160];
 	snprintf(missing, sizeof(missing), "%s/none.pem", tmpdir);
 	ck_assert_int_eq(cfg_check_private_file(missing, err, sizeof(err)), -ENOENT);
 	ck_assert_str_eq(err, want);
@@ -466,7 +458,7 @@ static Suite *cfg_suite(void)
 	tcase_add_test(tc, resolve_path);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("files");
-	tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
+	tcase_add_checked_fixture(tc, tmp_setup, teardown);
 	tcase_add_test(tc, load_file);
 	tcase_add_test(tc, private_file);
 	suite_add_tcase(s, tc);
@@ -475,8 +467,13 @@ static Suite *cfg_suite(void)
 
 int main(void)
 {
+	if (scratch_begin() != 0) {
+		printf("1..0 # SKIP cannot make a scratch directory\n");
+		return 0;
+	}
 	SRunner *sr = srunner_create(cfg_suite());
 	srunner_run_all(sr, CK_ENV);
 	srunner_free(sr);
+	scratch_end();
 	return 0;
 }

@@ -20,6 +20,7 @@
 #include "control.h"
 #include "frame.h"
 #include "gso.h"
+#include "scratch.h"
 #include "tls.h"
 
 static char pki[256];
@@ -602,15 +603,6 @@ static Suite *channel_suite(void)
 	return s;
 }
 
-/* The PKI dir goes on every way out but a crash. */
-static void remove_dir(const char *dir)
-{
-	char cmd[600];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
-}
-
 int main(void)
 {
 	const char *srcdir = getenv("top_srcdir");
@@ -620,21 +612,20 @@ int main(void)
 		printf("1..0 # SKIP openssl command not found\n");
 		return 0;
 	}
-	snprintf(pki, sizeof pki, "%s/tlsvpn-channel-pki.XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (mkdtemp(pki) == NULL) {
-		printf("1..0 # SKIP cannot make a temp dir: %s\n", strerror(errno));
+	if (scratch_begin() != 0) {
+		printf("1..0 # SKIP cannot make a scratch directory\n");
 		return 0;
 	}
+	snprintf(pki, sizeof pki, "%s/pki", scratch_root());
 	snprintf(cmd, sizeof cmd, "sh '%s' '%s' >/dev/null", script, pki);
 	if (system(cmd) != 0) {
 		printf("Bail out! %s failed\n", script);
-		remove_dir(pki);
+		scratch_end();
 		return 1;
 	}
 	SRunner *sr = srunner_create(channel_suite());
 	srunner_run_all(sr, CK_ENV);
 	srunner_free(sr);
-	remove_dir(pki);
+	scratch_end();
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "profile.h"
+#include "scratch.h"
 
 #define PEM_CA	"-----BEGIN CERTIFICATE-----\\nAAAA\\n-----END CERTIFICATE-----\\n"
 #define PEM_KEY "-----BEGIN PRIVATE KEY-----\\nBBBB\\n-----END PRIVATE KEY-----\\n"
@@ -226,9 +227,8 @@ END_TEST
 
 START_TEST(load_checks_mode)
 {
-	char path[] = "/tmp/test-client-profile-XXXXXX";
-	int fd = mkstemp(path);
-	ck_assert_int_ge(fd, 0);
+	char path[160];
+	int fd = scratch_mkstemp(path, sizeof(path), "profile");
 	ck_assert_int_eq(write(fd, GOOD, strlen(GOOD)), (int)strlen(GOOD));
 	close(fd);
 	struct profile *p = NULL;
@@ -269,8 +269,13 @@ static Suite *profile_suite(void)
 
 int main(void)
 {
+	if (scratch_begin() != 0) {
+		printf("1..0 # SKIP cannot make a scratch directory\n");
+		return 0;
+	}
 	SRunner *sr = srunner_create(profile_suite());
 	srunner_run_all(sr, CK_ENV);
 	srunner_free(sr);
+	scratch_end();
 	return 0;
 }

@@ -4,7 +4,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,27 +13,17 @@
 #include <unistd.h>
 
 #include "../../server/lease-writer.h"
+#include "scratch.h"
 
-static char tmpdir[64];
-static char leases[128], leases_tmp[136], logfile[128];
+static char tmpdir[128];
+static char leases[160], leases_tmp[168], logfile[160];
 
 static void setup_dir(void)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test-lease-writer-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	scratch_mkdtemp(tmpdir, sizeof(tmpdir), "lease-writer");
 	snprintf(leases, sizeof(leases), "%s/leases.json", tmpdir);
 	snprintf(leases_tmp, sizeof(leases_tmp), "%s.tmp", leases);
 	snprintf(logfile, sizeof(logfile), "%s/log", tmpdir);
-}
-
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-static void teardown_dir(void)
-{
-	nftw(tmpdir, remove_one, 8, FTW_DEPTH | FTW_PHYS);
 }
 
 /* The whole file as a NUL-terminated string (the caller frees it); NULL if absent. */
@@ -209,7 +198,7 @@ static void sleep_ms(long ms)
 
 START_TEST(next_good_write_clears_the_flag)
 {
-	char dir[128], path[256];
+	char dir[160], path[256];
 	snprintf(dir, sizeof(dir), "%s/later", tmpdir);
 	snprintf(path, sizeof(path), "%s/leases.json", dir);
 	capture_stderr();
@@ -315,7 +304,7 @@ static Suite *lease_writer_suite(void)
 {
 	Suite *s = suite_create("lease-writer");
 	TCase *tc = tcase_create("lease-writer");
-	tcase_add_checked_fixture(tc, setup_dir, teardown_dir);
+	tcase_add_checked_fixture(tc, setup_dir, NULL);
 	tcase_add_test(tc, handoff_is_written);
 	tcase_add_test(tc, last_handoff_wins);
 	tcase_add_test(tc, handoff_never_waits_for_a_write);
@@ -329,8 +318,13 @@ static Suite *lease_writer_suite(void)
 
 int main(void)
 {
+	if (scratch_begin() != 0) {
+		printf("1..0 # SKIP cannot make a scratch directory\n");
+		return 0;
+	}
 	SRunner *sr = srunner_create(lease_writer_suite());
 	srunner_run_all(sr, CK_ENV);
 	srunner_free(sr);
+	scratch_end();
 	return 0;
 }

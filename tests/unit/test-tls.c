@@ -21,6 +21,7 @@
 #include <mbedtls/ssl.h>
 
 #include "tls.h"
+#include "scratch.h"
 #include "tls-private.h" /* the EC table tests look inside the config */
 
 static char pki[256];
@@ -1268,15 +1269,6 @@ static Suite *tls_suite(void)
 	return s;
 }
 
-/* The PKI dir goes on every way out but a crash. */
-static void remove_dir(const char *dir)
-{
-	char cmd[600];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
-}
-
 int main(void)
 {
 	const char *srcdir = getenv("top_srcdir");
@@ -1286,22 +1278,21 @@ int main(void)
 		printf("1..0 # SKIP openssl command not found\n");
 		return 0;
 	}
-	snprintf(pki, sizeof(pki), "%s/tlsvpn-test-pki.XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (mkdtemp(pki) == NULL) {
-		printf("1..0 # SKIP cannot make a temp dir: %s\n", strerror(errno));
+	if (scratch_begin() != 0) {
+		printf("1..0 # SKIP cannot make a scratch directory\n");
 		return 0;
 	}
+	snprintf(pki, sizeof(pki), "%s/pki", scratch_root());
 	snprintf(cmd, sizeof(cmd), "sh '%s' '%s'", script, pki);
 	int rc = system(cmd);
 	if (rc != 0) {
 		printf("Bail out! %s failed (status %d)\n", script, rc);
-		remove_dir(pki);
+		scratch_end();
 		return 1;
 	}
 	SRunner *sr = srunner_create(tls_suite());
 	srunner_run_all(sr, CK_ENV);
 	srunner_free(sr);
-	remove_dir(pki);
+	scratch_end();
 	return 0;
 }
