@@ -46,6 +46,19 @@ const char *scratch_root(void)
 	return root;
 }
 
+int scratch_run_suite(Suite *suite)
+{
+	if (scratch_begin() != 0) {
+		printf("1..0 # SKIP cannot make a scratch directory\n");
+		return 0;
+	}
+	SRunner *sr = srunner_create(suite);
+	srunner_run_all(sr, CK_ENV);
+	srunner_free(sr);
+	scratch_end();
+	return 0;
+}
+
 static void name_in_root(char *buf, size_t len, const char *name)
 {
 	ck_assert_msg(root[0] != '\0', "scratch_begin was not called");

@@ -10,6 +10,7 @@
 #ifndef TLSVPN_TEST_SCRATCH_H
 #define TLSVPN_TEST_SCRATCH_H
 
+#include <check.h>
 #include <stddef.h>
 
 /* Makes the directory; 0, or -errno (main then skips the program). */
@@ -18,6 +19,10 @@ int scratch_begin(void);
 void scratch_end(void);
 /* The directory itself (empty before scratch_begin). */
 const char *scratch_root(void);
+
+/* The whole main of most test programs: scratch_begin (or a TAP skip), the
+ * suite run with check's environment settings, scratch_end. Returns 0. */
+int scratch_run_suite(Suite *suite);
 
 /* buf = ROOT/NAME-XXXXXX, made by mkdtemp. Fails the current test if it cannot. */
 void scratch_mkdtemp(char *buf, size_t len, const char *name);

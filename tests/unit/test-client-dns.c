@@ -112,13 +112,5 @@ static Suite *dns_suite(void)
 
 int main(void)
 {
-	if (scratch_begin() != 0) {
-		printf("1..0 # SKIP cannot make a scratch directory\n");
-		return 0;
-	}
-	SRunner *sr = srunner_create(dns_suite());
-	srunner_run_all(sr, CK_ENV);
-	srunner_free(sr);
-	scratch_end();
-	return 0;
+	return scratch_run_suite(dns_suite());
 }

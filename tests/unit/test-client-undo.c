@@ -235,13 +235,5 @@ int main(void)
 		return 0;
 	}
 	netlink_close(nl);
-	if (scratch_begin() != 0) {
-		printf("1..0 # SKIP cannot make a scratch directory\n");
-		return 0;
-	}
-	SRunner *sr = srunner_create(undo_suite());
-	srunner_run_all(sr, CK_ENV);
-	srunner_free(sr);
-	scratch_end();
-	return 0;
+	return scratch_run_suite(undo_suite());
 }

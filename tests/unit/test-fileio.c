@@ -123,13 +123,5 @@ static Suite *fileio_suite(void)
 
 int main(void)
 {
-	if (scratch_begin() != 0) {
-		printf("1..0 # SKIP cannot make a scratch directory\n");
-		return 0;
-	}
-	SRunner *sr = srunner_create(fileio_suite());
-	srunner_run_all(sr, CK_ENV);
-	srunner_free(sr);
-	scratch_end();
-	return 0;
+	return scratch_run_suite(fileio_suite());
 }
